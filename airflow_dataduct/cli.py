@@ -1,0 +1,66 @@
+"""``airflow-dataduct``: check definitions without Airflow running (for pull-request gates)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from airflow_dataduct.errors import DefinitionError, DefinitionErrors
+from airflow_dataduct.loader import scan
+
+
+def _validate_path(path: Path) -> tuple[int, list[DefinitionError]]:
+    """(pipelines found valid, errors) for a definitions folder, a pipeline or a table file."""
+    from airflow_dataduct.config import find_config
+    from airflow_dataduct.model.pipeline import read_pipeline
+    from airflow_dataduct.tables.ddl import parse_table_file
+
+    if path.is_dir():
+        result = scan(path)
+        return len(result.pipelines), result.errors
+    try:
+        if path.suffix == ".sql":
+            parse_table_file(path)
+            return 0, []
+        read_pipeline(path, find_config(path.parent))
+        return 1, []
+    except DefinitionErrors as exc:
+        return 0, exc.errors
+    except DefinitionError as exc:
+        return 0, [exc]
+
+
+def validate(paths: Sequence[str]) -> int:
+    """Print every error as ``file:line:col: message``; 1 when there is one, else 0."""
+    valid, errors = 0, []
+    for raw in paths:
+        count, found = _validate_path(Path(raw))
+        valid += count
+        errors.extend(found)
+    for error in DefinitionErrors(errors).errors:
+        print(error)
+    summary = f"{valid} pipeline(s) valid, {len(errors)} error(s)"
+    print(summary, file=sys.stderr)
+    return 1 if errors else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="airflow-dataduct", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("validate", help="check pipeline, config and table definitions")
+    check.add_argument(
+        "paths",
+        nargs="*",
+        default=["dag_definitions"],
+        help="definition folders, pipeline YAML or table .sql files (default: dag_definitions)",
+    )
+    args = parser.parse_args(argv)
+    if args.command == "validate":
+        return validate(args.paths)
+    return 2  # pragma: no cover - argparse enforces the choices
+
+
+if __name__ == "__main__":
+    sys.exit(main())

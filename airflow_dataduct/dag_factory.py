@@ -1,0 +1,90 @@
+"""The DAG factory: one Airflow DAG per validated pipeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from airflow.sdk import DAG
+
+import airflow_dataduct.builders.steps  # noqa: F401 - registers the built-in builders
+from airflow_dataduct.builders import BUILDERS, BuildContext
+from airflow_dataduct.config import DataductConfig
+from airflow_dataduct.model.pipeline import Pipeline
+from airflow_dataduct.model.schedule import Schedule
+from airflow_dataduct.staging import path_safe
+
+
+def timetable(schedule: Schedule) -> Any:
+    """The Airflow schedule of a Dataduct frequency and load time, in UTC, with data intervals."""
+    from airflow.timetables.interval import CronDataIntervalTimetable, DeltaDataIntervalTimetable
+
+    if schedule.period is None:
+        return "@once"
+    if schedule.cron is not None:
+        return CronDataIntervalTimetable(schedule.cron, timezone="UTC")
+    return DeltaDataIntervalTimetable(schedule.period)
+
+
+def start_date(schedule: Schedule, config: DataductConfig) -> dt.datetime:
+    """The config's start date at the pipeline's load time, UTC."""
+    day = config.defaults.start_date
+    return dt.datetime(day.year, day.month, day.day, schedule.hour, schedule.minute, tzinfo=dt.timezone.utc)
+
+
+def dag_doc(pipeline: Pipeline) -> str:
+    """Markdown shown on the DAG's page: description, source file and the YAML itself."""
+    parts = [
+        pipeline.description or f"Dataduct pipeline `{pipeline.name}`.",
+        "",
+        f"Defined in `{pipeline.path}`; runs `{pipeline.schedule.frequency}` at "
+        f"{pipeline.schedule.hour:02d}:{pipeline.schedule.minute:02d} UTC.",
+        "",
+        "```yaml",
+        pipeline.source_text.rstrip(),
+        "```",
+    ]
+    return "\n".join(parts)
+
+
+def dag_tags(pipeline: Pipeline) -> list[str]:
+    """``dataduct``, the frequency, the source hosts and the configured tags."""
+    hosts = {
+        getattr(s.params, key)
+        for s in pipeline.steps
+        for key in ("host_name", "source_host")
+        if getattr(s.params, key, None)
+    }
+    return ["dataduct", pipeline.schedule.frequency, *sorted(hosts)]
+
+
+def default_args(pipeline: Pipeline, config: DataductConfig) -> dict[str, Any]:
+    defaults = config.defaults
+    retries = pipeline.max_retries if pipeline.max_retries is not None else defaults.retries
+    return {
+        "owner": defaults.owner,
+        "retries": retries,
+        "retry_delay": dt.timedelta(minutes=defaults.retry_delay_minutes),
+    }
+
+
+def build_dag(pipeline: Pipeline, config: DataductConfig) -> DAG:
+    """The DAG of ``pipeline``: one task per step, edges from Dataduct's rules."""
+    context = BuildContext(pipeline, config)
+    with DAG(
+        dag_id=pipeline.dag_id,
+        description=pipeline.description,
+        schedule=timetable(pipeline.schedule),
+        start_date=start_date(pipeline.schedule, config),
+        catchup=config.defaults.catchup,
+        max_active_runs=config.defaults.max_active_runs,
+        default_args=default_args(pipeline, config),
+        doc_md=dag_doc(pipeline),
+        tags=[*dag_tags(pipeline), *config.defaults.tags],
+        user_defined_filters={"dataduct_path": path_safe},
+    ) as dag:
+        tasks = {s.name: BUILDERS[s.step_type](context, s) for s in pipeline.steps}
+        for step in pipeline.steps:
+            for upstream in step.upstream:
+                tasks[upstream] >> tasks[step.name]
+    return dag

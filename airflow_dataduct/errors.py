@@ -1,0 +1,54 @@
+"""Errors raised while reading definitions: each names the file, line, column and key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a definition file; line and column are 1-based (0 = unknown)."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.path
+        return f"{self.path}:{self.line}:{self.column or 1}"
+
+
+class DataductError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class DefinitionError(DataductError):
+    """One problem in one definition file (pipeline YAML, config, table or CQL file)."""
+
+    def __init__(self, message: str, location: Location, key: str | None = None) -> None:
+        self.message = message
+        self.location = location
+        self.key = key
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class DefinitionErrors(DataductError):
+    """Every problem found in one or more definition files, reported together."""
+
+    def __init__(self, errors: Iterable[DefinitionError]) -> None:
+        self.errors = sorted(
+            errors, key=lambda e: (e.location.path, e.location.line, e.location.column)
+        )
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+
+class WarehouseSchemaError(DataductError):
+    """A warehouse table does not match its table definition."""

@@ -1,0 +1,111 @@
+"""The staging interchange format: how rows travel between an extract and a load.
+
+One record per line, UTF-8, gzip-compressed parts:
+
+* fields separated by TAB; records end with LF;
+* NULL is ``\\N``; an empty field is the empty string, so ``''``, NULL and the string
+  ``'NULL'`` stay three different values;
+* a backslash, TAB, LF or CR inside a value is written as a backslash followed by that
+  character itself (Redshift's ``ESCAPE`` convention); NUL characters are dropped, since
+  neither warehouse can store them in text;
+* values in PostgreSQL's text output form: ISO dates and timestamps in UTC, ``t``/``f``
+  booleans, full-precision numbers.
+
+Redshift loads it with ``DELIMITER '\\t' ESCAPE NULL AS '\\\\N' GZIP``; PostgreSQL with a plain
+``COPY ... FROM STDIN`` (text format), which reads a backslash followed by a character as that
+character.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+FORMAT_NAME = "dataduct-tsv/1"
+NULL = "\\N"
+
+_PG_ESCAPE = re.compile(rb"\\(.)", re.DOTALL)
+_PG_TO_INTERCHANGE = {
+    b"n": b"\\\n",
+    b"r": b"\\\r",
+    b"t": b"\\\t",
+    b"b": b"\x08",
+    b"f": b"\x0c",
+    b"v": b"\x0b",
+}
+
+POSTGRES_SESSION_SETTINGS = (
+    "SET TIME ZONE 'UTC'",
+    "SET DateStyle TO ISO, YMD",
+    "SET IntervalStyle TO postgres",
+    "SET extra_float_digits TO 3",
+    "SET bytea_output TO hex",
+)
+"""Session settings that make PostgreSQL's text output the interchange form."""
+
+
+def _replace_pg_escape(match: re.Match[bytes]) -> bytes:
+    return _PG_TO_INTERCHANGE.get(match.group(1), match.group(0))
+
+
+def from_postgres_text(data: bytes) -> bytes:
+    """Rewrite whole records of PostgreSQL ``COPY TO`` text output into the interchange format.
+
+    PostgreSQL writes a newline inside a value as ``\\n``; Redshift would read that as the
+    letter n, so each such escape becomes a backslash and the character itself.
+    """
+    if b"\\" not in data:
+        return data
+    return _PG_ESCAPE.sub(_replace_pg_escape, data)
+
+
+_TEXT_ESCAPES = str.maketrans(
+    {"\\": "\\\\", "\t": "\\\t", "\n": "\\\n", "\r": "\\\r", "\x00": None}
+)
+
+
+def format_value(value: Any) -> str:
+    """One Python value from a DB-API cursor as an interchange field."""
+    if value is None:
+        return NULL
+    if isinstance(value, str):
+        return value.translate(_TEXT_ESCAPES)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _format_float(value)
+    if isinstance(value, decimal.Decimal):
+        return "NaN" if value.is_nan() else format(value, "f")
+    if isinstance(value, dt.datetime):
+        return _format_datetime(value)
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "\\\\x" + bytes(value).hex()
+    return str(value).translate(_TEXT_ESCAPES)
+
+
+def _format_float(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return repr(value)
+
+
+def _format_datetime(value: dt.datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None).isoformat(sep=" ") + "+00"
+    return value.isoformat(sep=" ")
+
+
+def format_rows(rows: Iterable[Sequence[Any]]) -> bytes:
+    """Interchange records for DB-API rows."""
+    return "".join("\t".join(map(format_value, row)) + "\n" for row in rows).encode("utf-8")

@@ -1,0 +1,69 @@
+"""Dataduct's ``frequency`` and ``load_time``, as a plain schedule description (no Airflow)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+FREQUENCIES: dict[str, dt.timedelta | None] = {
+    "one-time": None,
+    "hourly": dt.timedelta(hours=1),
+    **{f"{n}-hour{'s' if n > 1 else ''}": dt.timedelta(hours=n) for n in (1, 2, 3, 4, 6, 8, 12)},
+    "daily": dt.timedelta(days=1),
+    **{f"{n}-day{'s' if n > 1 else ''}": dt.timedelta(days=n) for n in range(1, 7)},
+    "weekly": dt.timedelta(weeks=1),
+    "1-week": dt.timedelta(weeks=1),
+    "2-weeks": dt.timedelta(weeks=2),
+}
+"""Every frequency Dataduct accepts (spec §1), with its period; one-time has none."""
+
+_HH_MM = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a pipeline runs: every ``period`` (None = once), at ``hour:minute`` UTC."""
+
+    frequency: str
+    period: dt.timedelta | None
+    hour: int
+    minute: int
+
+    @property
+    def cron(self) -> str | None:
+        """A cron expression when the period fits one exactly (sub-daily and daily), else None."""
+        if self.period is None:
+            return None
+        hours = self.period.total_seconds() / 3600
+        if hours < 24 and 24 % hours == 0:
+            step = int(hours)
+            if step == 1:
+                return f"{self.minute} * * * *"
+            return f"{self.minute} {self.hour % step}-23/{step} * * *"
+        if hours == 24:
+            return f"{self.minute} {self.hour} * * *"
+        return None
+
+
+def parse_load_time(value: object) -> tuple[int, int]:
+    """``"HH:MM"``, or the integer minutes PyYAML makes of ``12:00``; ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(f'load_time: expected "HH:MM", got {value!r}')
+    if isinstance(value, int):
+        hour, minute = divmod(value, 60)
+    elif isinstance(value, str) and (match := _HH_MM.match(value.strip())):
+        hour, minute = int(match.group(1)), int(match.group(2))
+    else:
+        raise ValueError(f'load_time: expected "HH:MM" (UTC), got {value!r}')
+    if not (0 <= hour < 24 and 0 <= minute < 60):
+        raise ValueError(f"load_time: {hour:02d}:{minute:02d} is not a time of day")
+    return hour, minute
+
+
+def parse_schedule(frequency: str, load_time: object) -> Schedule:
+    """A Schedule from Dataduct's keys; ValueError names the bad key."""
+    if frequency not in FREQUENCIES:
+        raise ValueError(f"frequency '{frequency}' is not supported")
+    hour, minute = parse_load_time(load_time)
+    return Schedule(frequency, FREQUENCIES[frequency], hour, minute)

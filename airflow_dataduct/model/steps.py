@@ -1,0 +1,195 @@
+"""Step types: Dataduct's catalogue, and the typed parameters of each step type built here.
+
+Every Dataduct step type (spec §3) and the seed's ``aegisthus`` and ``scalding`` are known
+names. A step type is *built* when it has a parameter model in :data:`STEP_MODELS` and a
+builder in :mod:`airflow_dataduct.builders`; a known name that is not built yet is a
+validation error, never a stub task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+
+@dataclass(frozen=True)
+class StepKind:
+    """What Dataduct knows of a step type: its class name and how it chains (spec §2.2)."""
+
+    class_name: str
+    """Dataduct's class; default step names are ``<ClassName><n>``."""
+    ancestors: tuple[str, ...] = ()
+    """Dataduct base classes below ETLStep: they count towards the ``<n>`` of default names."""
+    outputs_data: bool = True
+    """Exposes an S3 node, so the next step implicitly takes it as input (§2.2 rules 5-6)."""
+    drops_input: bool = False
+    """Pops its inputs before base processing: no implicit dependency (§2.2 rule 3)."""
+    needs_input: bool = False
+    """Reads staged data, so it must have an input step."""
+
+
+_TRANSFORM = ("TransformStep",)
+_QA = ("QATransformStep", "TransformStep")
+_UPSERT = ("UpsertStep", "CreateUpdateSqlStep", "TransformStep")
+
+STEP_KINDS: dict[str, StepKind] = {
+    "extract-local": StepKind("ExtractLocalStep", drops_input=True),
+    "extract-s3": StepKind("ExtractS3Step", drops_input=True),
+    "extract-rds": StepKind("ExtractRdsStep", drops_input=True),
+    "extract-redshift": StepKind("ExtractRedshiftStep", drops_input=True),
+    "extract-postgres": StepKind("ExtractPostgresStep", drops_input=True),
+    "load-redshift": StepKind("LoadRedshiftStep", outputs_data=False, needs_input=True),
+    "load-postgres": StepKind("LoadPostgresStep", outputs_data=False, needs_input=True),
+    "create-load-redshift": StepKind("CreateAndLoadStep", _TRANSFORM, needs_input=True),
+    "create-update-sql": StepKind("CreateUpdateSqlStep", _TRANSFORM),
+    "upsert": StepKind("UpsertStep", ("CreateUpdateSqlStep", "TransformStep")),
+    "reload": StepKind("ReloadStep", _UPSERT),
+    "delta-load": StepKind("DeltaLoadStep", _UPSERT),
+    "load-reload-pk": StepKind("LoadReloadAndPrimaryKeyStep", outputs_data=False, needs_input=True),
+    "sql-command": StepKind("SqlCommandStep", outputs_data=False, drops_input=True),
+    "transform": StepKind("TransformStep"),
+    "qa-transform": StepKind("QATransformStep", _TRANSFORM, drops_input=True),
+    "primary-key-check": StepKind("PrimaryKeyCheckStep", _QA, drops_input=True),
+    "count-check": StepKind("CountCheckStep", _QA, drops_input=True),
+    "column-check": StepKind("ColumnCheckStep", _QA, drops_input=True),
+    "pipeline-dependencies": StepKind(
+        "PipelineDependenciesStep", _TRANSFORM, outputs_data=False, drops_input=True
+    ),
+    "emr-streaming": StepKind("EMRStreamingStep", needs_input=True),
+    "emr-step": StepKind("EMRJobStep", outputs_data=False),
+    "aegisthus": StepKind("AegisthusStep"),
+    "scalding": StepKind("ScaldingStep"),
+}
+
+
+def _as_list(value: Any) -> Any:
+    """Dataduct accepts a single name where a list of names is meant."""
+    return [value] if isinstance(value, str) else value
+
+
+NameList = Annotated[list[str], BeforeValidator(_as_list)]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$", max_length=200)]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class StepParams(BaseModel):
+    """Keys every step accepts (spec §2.1)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    step_type: str
+    name: Identifier | None = None
+    description: str | None = None
+    depends_on: NameList = []
+    input_node: str | dict[str, str] | list[str] | None = None
+    input_path: str | None = None
+    max_retries: Annotated[int, Field(ge=0, le=100)] | None = None
+
+    @model_validator(mode="after")
+    def _input_node_form(self) -> StepParams:
+        if isinstance(self.input_node, list) and self.input_node:
+            raise ValueError("input_node: use a step name, a {node: subdirectory} map or []")
+        if self.input_node is not None and self.input_path is not None:
+            raise ValueError("give either input_node or input_path, not both")
+        return self
+
+
+def exactly_one(model: BaseModel, *keys: str) -> None:
+    """Raise unless exactly one of ``keys`` is set on ``model``."""
+    given = [k for k in keys if getattr(model, k) is not None]
+    if len(given) != 1:
+        choices = ", ".join(f"'{k}'" for k in keys)
+        found = " and ".join(f"'{k}'" for k in given) or "none"
+        raise ValueError(f"give exactly one of {choices} (found {found})")
+
+
+class ExtractRdsParams(StepParams):
+    """``extract-rds``: a query or table from a DB-API source to staged files."""
+
+    sql: NonEmpty | None = None
+    table: Identifier | None = None
+    host_name: NonEmpty
+    database: NonEmpty | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ExtractRdsParams:
+        exactly_one(self, "sql", "table")
+        return self
+
+
+class CreateLoadRedshiftParams(StepParams):
+    """``create-load-redshift``: create the table if missing, replace its rows atomically."""
+
+    table_definition: NonEmpty
+
+
+class UpsertParams(StepParams):
+    """``upsert``: merge a source table into a destination by primary key, in one transaction."""
+
+    destination: NonEmpty
+    source: NonEmpty
+    enforce_primary_key: bool = True
+    delete_existing: bool = False
+    analyze_table: bool = True
+    filter_clause: str | None = None
+
+
+class PrimaryKeyCheckParams(StepParams):
+    """``primary-key-check``: no primary key value may appear twice."""
+
+    table_definition: NonEmpty
+
+
+class CountCheckParams(StepParams):
+    """``count-check``: source and warehouse row counts agree within ``tolerance`` percent."""
+
+    source_host: NonEmpty
+    source_sql: NonEmpty | None = None
+    source_table_name: Identifier | None = None
+    source_count_sql: NonEmpty | None = None
+    destination_sql: NonEmpty | None = None
+    destination_table_name: Identifier | None = None
+    destination_table_definition: NonEmpty | None = None
+    tolerance: Annotated[float, Field(ge=0)] = 1.0
+
+    @model_validator(mode="after")
+    def _one_each(self) -> CountCheckParams:
+        exactly_one(self, "source_sql", "source_table_name", "source_count_sql")
+        exactly_one(
+            self, "destination_sql", "destination_table_name", "destination_table_definition"
+        )
+        return self
+
+
+STEP_MODELS: dict[str, type[StepParams]] = {
+    "extract-rds": ExtractRdsParams,
+    "create-load-redshift": CreateLoadRedshiftParams,
+    "upsert": UpsertParams,
+    "primary-key-check": PrimaryKeyCheckParams,
+    "count-check": CountCheckParams,
+}
+"""Step types built so far, with their parameters."""
+
+NOT_YET_SUPPORTED_KEYS: dict[str, frozenset[str]] = {
+    "extract-rds": frozenset({"output_path", "splits"}),
+    "create-load-redshift": frozenset({"script_arguments"}),
+    "upsert": frozenset({"sql", "script", "history", "non_transactional", "script_arguments"}),
+    "primary-key-check": frozenset(
+        {"log_to_s3", "script_arguments", "command", "script", "sns_topic_arn"}
+    ),
+    "count-check": frozenset(
+        {"log_to_s3", "script_arguments", "command", "script", "sns_topic_arn"}
+    ),
+}
+"""Dataduct keys of built step types that are recognised but not implemented yet."""
+
+FileKey = Literal["table_definition", "source", "destination", "destination_table_definition"]
+TABLE_FILE_KEYS: tuple[FileKey, ...] = (
+    "table_definition",
+    "source",
+    "destination",
+    "destination_table_definition",
+)
+"""Step keys whose value is a table definition file path."""

@@ -1,0 +1,43 @@
+"""What the warehouse operators share: the connection, and SQL prepared for its dialect."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from airflow.sdk import BaseOperator
+
+from airflow_dataduct.sql.identifiers import Dialect
+from airflow_dataduct.warehouse import Warehouse
+
+
+class WarehouseOperator(BaseOperator):
+    """An operator whose SQL depends on the warehouse dialect.
+
+    The dialect is the warehouse connection's type, known only where the task runs, so the SQL
+    is generated just before template rendering: the rendered templates show what really ran.
+    """
+
+    template_ext: Sequence[str] = ()
+    ui_color = "#d9e8fb"
+
+    def __init__(
+        self, *, warehouse_conn_id: str, search_path: Sequence[str] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.warehouse_conn_id = warehouse_conn_id
+        self.search_path = tuple(search_path)
+        self._warehouse: Warehouse | None = None
+
+    @property
+    def warehouse(self) -> Warehouse:
+        if self._warehouse is None:
+            self._warehouse = Warehouse(self.warehouse_conn_id, self.search_path)
+        return self._warehouse
+
+    def prepare_sql(self, dialect: Dialect) -> None:
+        """Fill the SQL template fields for ``dialect``."""
+
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        self.prepare_sql(self.warehouse.dialect)
+        super().render_template_fields(context, jinja_env)

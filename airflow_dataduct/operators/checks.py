@@ -1,0 +1,127 @@
+"""QA checks: ``primary-key-check`` and ``count-check``; counts computed in the databases."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from airflow.sdk.exceptions import AirflowFailException
+
+from airflow_dataduct.hooks import source_hook
+from airflow_dataduct.operators.base import WarehouseOperator
+from airflow_dataduct.sql.checks import (
+    duplicate_sample_sql,
+    duplicate_summary_sql,
+    error_rate,
+)
+from airflow_dataduct.sql.identifiers import Dialect
+from airflow_dataduct.tables.model import Table
+
+log = logging.getLogger(__name__)
+
+
+class DataQualityCheckFailed(AirflowFailException):
+    """A QA check found the data outside its tolerance (not retried: the data would not change)."""
+
+
+def report(result: dict[str, Any]) -> dict[str, Any]:
+    """Log a check result as one structured line, and return it for XCom."""
+    log.info("DATADUCT_QA %s", json.dumps(result, sort_keys=True, default=str))
+    return result
+
+
+class PrimaryKeyCheckOperator(WarehouseOperator):
+    """Fail when any primary key value of ``table`` appears more than once."""
+
+    template_fields: Sequence[str] = ("summary_sql", "sample_sql")
+    template_fields_renderers = {"summary_sql": "sql", "sample_sql": "sql"}
+    ui_color = "#fdf1d6"
+
+    def __init__(self, *, table: Table, test_name: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.table = table
+        self.test_name = test_name
+        self.summary_sql = ""
+        self.sample_sql = ""
+
+    def prepare_sql(self, dialect: Dialect) -> None:
+        self.summary_sql = duplicate_summary_sql(self.table)
+        self.sample_sql = duplicate_sample_sql(self.table)
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        duplicated_keys, surplus_rows = self.warehouse.query(self.summary_sql)[0]
+        result = report(
+            {
+                "check": "primary-key-check",
+                "test_name": self.test_name,
+                "table": self.table.full_name,
+                "primary_key": list(self.table.primary_key),
+                "duplicated_keys": int(duplicated_keys),
+                "surplus_rows": int(surplus_rows),
+                "tolerance": 0,
+                "success": duplicated_keys == 0,
+            }
+        )
+        if duplicated_keys:
+            sample = self.warehouse.query(self.sample_sql)
+            keys = "; ".join(f"({', '.join(map(repr, row[:-1]))}) x{row[-1]}" for row in sample)
+            raise DataQualityCheckFailed(
+                f"{self.test_name}: {duplicated_keys} primary key value(s) of "
+                f"{self.table.full_name} ({', '.join(self.table.primary_key)}) repeat, "
+                f"{surplus_rows} surplus row(s); first: {keys}"
+            )
+        log.info("%s passed: no duplicate key in %s", self.test_name, self.table.full_name)
+        return result
+
+
+class CountCheckOperator(WarehouseOperator):
+    """Fail when the source and warehouse row counts differ by more than ``tolerance`` percent."""
+
+    template_fields: Sequence[str] = ("source_count_sql", "destination_count_sql")
+    template_fields_renderers = {"source_count_sql": "sql", "destination_count_sql": "sql"}
+    ui_color = "#fdf1d6"
+
+    def __init__(
+        self,
+        *,
+        source_conn_id: str,
+        source_count_sql: str,
+        destination_count_sql: str,
+        tolerance: float,
+        test_name: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.source_conn_id = source_conn_id
+        self.source_count_sql = source_count_sql
+        self.destination_count_sql = destination_count_sql
+        self.tolerance = tolerance
+        self.test_name = test_name
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        source_count = int(source_hook(self.source_conn_id).get_first(self.source_count_sql)[0])
+        destination_count = int(self.warehouse.query(self.destination_count_sql)[0][0])
+        rate = error_rate(source_count, destination_count)
+        success = rate is not None and rate <= self.tolerance
+        result = report(
+            {
+                "check": "count-check",
+                "test_name": self.test_name,
+                "source_count": source_count,
+                "destination_count": destination_count,
+                "error_rate": rate,
+                "tolerance": self.tolerance,
+                "success": success,
+            }
+        )
+        shown = "undefined (empty source)" if rate is None else f"{rate:.4f}%"
+        summary = (
+            f"{self.test_name}: source {source_count:,} rows, warehouse {destination_count:,} "
+            f"rows, error rate {shown}, tolerance {self.tolerance}%"
+        )
+        if not success:
+            raise DataQualityCheckFailed(summary)
+        log.info("%s passed", summary)
+        return result

@@ -1,0 +1,264 @@
+"""The staging area: where an extract leaves gzip part files and a manifest for the load.
+
+A step's output lives under ``<root>/<dag_id>/<run>/<step>/``. Each attempt writes its parts
+under a fresh ``attempt-<id>/`` folder; ``manifest.json`` is written last, in one atomic step,
+and names the parts of the attempt that completed. A load reads only what the manifest
+lists, so a half-written extract is never loaded and a retry never mixes two attempts.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import gzip
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from airflow_dataduct.interchange import FORMAT_NAME
+
+MANIFEST = "manifest.json"
+COPY_MANIFEST = "copy.manifest"
+READ_CHUNK = 1 << 20
+PROGRESS_ROWS = 1_000_000
+log = logging.getLogger(__name__)
+
+
+def path_safe(text: str) -> str:
+    """``text`` as one path component (used for run ids such as ``manual__2026-01-01T...``)."""
+    return re.sub(r"[^A-Za-z0-9_.\-]+", "_", text).strip("._") or "_"
+
+
+def step_prefix(dag_id: str, run_id: str, step_name: str) -> str:
+    """The relative location of one step's staged output for one run."""
+    return f"{path_safe(dag_id)}/{path_safe(run_id)}/{path_safe(step_name)}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Part:
+    """One staged file."""
+
+    name: str
+    rows: int
+    bytes: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Manifest:
+    """What an extract staged: its parts, row count and columns."""
+
+    prefix: str
+    parts: tuple[Part, ...]
+    rows: int
+    columns: tuple[str, ...] = ()
+    format: str = FORMAT_NAME
+    compression: str = "gzip"
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        data = json.loads(text)
+        parts = tuple(Part(**p) for p in data.pop("parts"))
+        return cls(parts=parts, columns=tuple(data.pop("columns", ())), **data)
+
+
+class StagedWriter:
+    """Writes interchange records into gzip parts of bounded size; commits a manifest on success."""
+
+    def __init__(self, store: StagingStore, prefix: str, part_size: int, columns: tuple[str, ...]):
+        self.store = store
+        self.prefix = prefix
+        self.part_size = part_size
+        self.columns = columns
+        self.attempt = f"attempt-{uuid.uuid4().hex[:12]}"
+        self.parts: list[Part] = []
+        self.rows = 0
+        self._scratch = Path(tempfile.mkdtemp(prefix="dataduct-part-"))
+        self._file: gzip.GzipFile | None = None
+        self._raw_in_part = 0
+        self._rows_in_part = 0
+        self.manifest: Manifest | None = None
+
+    def write(self, records: bytes, rows: int) -> None:
+        """Append whole records; starts a new part once the current one reaches the part size."""
+        if self._file is None:
+            self._open_part()
+        assert self._file is not None
+        self._file.write(records)
+        self._raw_in_part += len(records)
+        self._rows_in_part += rows
+        if (self.rows + rows) // PROGRESS_ROWS != self.rows // PROGRESS_ROWS:
+            log.info("Staged %s rows so far", f"{self.rows + rows:,}")
+        self.rows += rows
+        if self._raw_in_part >= self.part_size:
+            self._close_part()
+
+    def _part_name(self) -> str:
+        return f"{self.attempt}/part-{len(self.parts):05d}.tsv.gz"
+
+    def _open_part(self) -> None:
+        raw = open(self._scratch / "part", "wb")  # noqa: SIM115 - closed in _close_part
+        self._file = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0)
+        self._raw_in_part = 0
+        self._rows_in_part = 0
+
+    def _close_part(self) -> None:
+        if self._file is None:
+            return
+        raw = self._file.fileobj
+        self._file.close()
+        assert raw is not None
+        raw.close()
+        local = self._scratch / "part"
+        name = self._part_name()
+        size = local.stat().st_size
+        self.store.put_file(self.prefix, name, local)
+        self.parts.append(Part(name, self._rows_in_part, size))
+        local.unlink(missing_ok=True)
+        self._file = None
+
+    def commit(self) -> Manifest:
+        """Close the last part and publish the manifest (an empty extract has no parts)."""
+        self._close_part()
+        manifest = Manifest(self.prefix, tuple(self.parts), self.rows, self.columns)
+        self.store.publish_manifest(manifest)
+        self.store.remove_other_attempts(self.prefix, self.attempt)
+        self.manifest = manifest
+        return manifest
+
+    def abort(self) -> None:
+        """Drop this attempt's parts; the last committed manifest, if any, stays valid."""
+        if self._file is not None:
+            raw = self._file.fileobj
+            self._file.close()
+            if raw is not None:
+                raw.close()
+            self._file = None
+        self.store.remove_attempt(self.prefix, self.attempt)
+
+    def __enter__(self) -> StagedWriter:
+        return self
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        try:
+            if exc_type is None:
+                self.commit()
+            else:
+                self.abort()
+        finally:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+class StagingStore(abc.ABC):
+    """A staging root: a local directory or an S3 prefix."""
+
+    @abc.abstractmethod
+    def uri(self, prefix: str, name: str = "") -> str:
+        """The full location of ``name`` under ``prefix``."""
+
+    @abc.abstractmethod
+    def put_file(self, prefix: str, name: str, local: Path) -> None:
+        """Store a finished local file as ``prefix/name``."""
+
+    @abc.abstractmethod
+    def publish_manifest(self, manifest: Manifest) -> None:
+        """Write the manifest atomically; after this the load sees the new parts."""
+
+    @abc.abstractmethod
+    def read_text(self, prefix: str, name: str) -> str:
+        """A small text file; FileNotFoundError when missing."""
+
+    @abc.abstractmethod
+    def open_raw(self, prefix: str, name: str) -> IO[bytes]:
+        """A binary stream of a stored file, as stored (compressed)."""
+
+    @abc.abstractmethod
+    def remove_attempt(self, prefix: str, attempt: str) -> None:
+        """Delete one attempt's parts."""
+
+    @abc.abstractmethod
+    def remove_other_attempts(self, prefix: str, keep: str) -> None:
+        """Delete the parts of every attempt but ``keep``."""
+
+    def writer(self, prefix: str, part_size: int, columns: tuple[str, ...] = ()) -> StagedWriter:
+        """A writer for a step's output under ``prefix``."""
+        return StagedWriter(self, prefix, part_size, columns)
+
+    def read_manifest(self, prefix: str) -> Manifest:
+        """The committed manifest under ``prefix``; FileNotFoundError names the location."""
+        try:
+            return Manifest.from_json(self.read_text(prefix, MANIFEST))
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"no staged data at {self.uri(prefix)}: its extract has not completed"
+            ) from None
+
+    def iter_records(self, manifest: Manifest, chunk_size: int = READ_CHUNK) -> Iterator[bytes]:
+        """The decompressed interchange bytes of every part, in bounded chunks."""
+        for part in manifest.parts:
+            with (
+                self.open_raw(manifest.prefix, part.name) as raw,
+                gzip.GzipFile(fileobj=raw, mode="rb") as records,
+            ):
+                while chunk := records.read(chunk_size):
+                    yield chunk
+
+
+class LocalStagingStore(StagingStore):
+    """Staging in a local directory; files are owner-only."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def _path(self, prefix: str, name: str = "") -> Path:
+        return self.root / prefix / name if name else self.root / prefix
+
+    def uri(self, prefix: str, name: str = "") -> str:
+        return str(self._path(prefix, name))
+
+    def put_file(self, prefix: str, name: str, local: Path) -> None:
+        target = self._path(prefix, name)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        shutil.move(str(local), target)
+        os.chmod(target, 0o600)
+
+    def publish_manifest(self, manifest: Manifest) -> None:
+        folder = self._path(manifest.prefix)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".manifest-")
+        with os.fdopen(fd, "w") as out:
+            out.write(manifest.to_json())
+        os.replace(tmp, folder / MANIFEST)
+
+    def read_text(self, prefix: str, name: str) -> str:
+        return self._path(prefix, name).read_text()
+
+    def open_raw(self, prefix: str, name: str) -> IO[bytes]:
+        return open(self._path(prefix, name), "rb")
+
+    def remove_attempt(self, prefix: str, attempt: str) -> None:
+        shutil.rmtree(self._path(prefix, attempt), ignore_errors=True)
+
+    def remove_other_attempts(self, prefix: str, keep: str) -> None:
+        folder = self._path(prefix)
+        for child in folder.glob("attempt-*"):
+            if child.name != keep:
+                shutil.rmtree(child, ignore_errors=True)
+
+
+def open_store(location: str, aws_conn_id: str = "aws_default") -> StagingStore:
+    """The store for a staging root: ``s3://bucket/prefix`` or a local directory."""
+    if location.startswith("s3://"):
+        from airflow_dataduct.s3_staging import S3StagingStore
+
+        return S3StagingStore(location, aws_conn_id)
+    return LocalStagingStore(location)

@@ -1,0 +1,196 @@
+"""Warehouse work in transactions: create-if-missing, atomic replace, statement lists.
+
+Every write happens inside one transaction that also takes a write lock on the target table,
+so a failure leaves the table as it was and two writers never interleave.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from airflow.providers.common.sql.hooks.sql import DbApiHook
+
+from airflow_dataduct.errors import WarehouseSchemaError
+from airflow_dataduct.hooks import set_search_path, warehouse_dialect, warehouse_hook
+from airflow_dataduct.sql.copy import (
+    RedshiftCredentials,
+    postgres_copy_from_stdin_sql,
+    redshift_copy_sql,
+    redshift_load_errors_sql,
+)
+from airflow_dataduct.sql.ddl import (
+    analyze_sql,
+    create_schema_sql,
+    create_table_sql,
+    table_columns_sql,
+    table_exists_sql,
+)
+from airflow_dataduct.sql.identifiers import Dialect, table_ref
+from airflow_dataduct.staging import Manifest, StagingStore
+from airflow_dataduct.tables.model import Table
+
+log = logging.getLogger(__name__)
+
+
+def lock_table_sql(table: Table, dialect: Dialect) -> str:
+    """Block other writers (PostgreSQL readers carry on) until the transaction ends."""
+    if dialect is Dialect.REDSHIFT:
+        return f"LOCK {table_ref(table)}"
+    return f"LOCK TABLE {table_ref(table)} IN SHARE ROW EXCLUSIVE MODE"
+
+
+def clear_table_sql(table: Table, dialect: Dialect) -> str:
+    """Empty a table inside the load's transaction. PostgreSQL's TRUNCATE is transactional;
+    Redshift's commits at once, so Redshift gets DELETE."""
+    if dialect is Dialect.REDSHIFT:
+        return f"DELETE FROM {table_ref(table)}"
+    return f"TRUNCATE {table_ref(table)}"
+
+
+class Warehouse:
+    """One warehouse connection id, its dialect and search path."""
+
+    def __init__(self, conn_id: str, search_path: Sequence[str] = ()) -> None:
+        self.conn_id = conn_id
+        self.search_path = tuple(search_path)
+        self.dialect = warehouse_dialect(conn_id)
+        self.hook: DbApiHook = warehouse_hook(conn_id, self.search_path)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """A cursor in one transaction: committed on success, rolled back on any error."""
+        conn = self.hook.get_conn()
+        try:
+            conn.autocommit = False
+            with contextlib.closing(conn.cursor()) as cursor:
+                if self.dialect is Dialect.REDSHIFT:
+                    set_search_path(cursor, self.search_path)
+                yield cursor
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            conn.close()
+
+    def run_autocommit(self, sql: str) -> None:
+        """One statement outside any transaction (ANALYZE after a commit)."""
+        conn = self.hook.get_conn()
+        try:
+            conn.autocommit = True
+            with contextlib.closing(conn.cursor()) as cursor:
+                cursor.execute(sql)
+        finally:
+            conn.close()
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of one read-only query."""
+        with self.transaction() as cursor:
+            cursor.execute(sql)
+            return [tuple(r) for r in cursor.fetchall()]
+
+    def ensure_table(self, cursor: Any, table: Table) -> bool:
+        """Create ``table`` when missing (True), or check its columns match the definition."""
+        cursor.execute(table_exists_sql(table))
+        if cursor.fetchone()[0]:
+            self._check_columns(cursor, table)
+            return False
+        schema_sql = create_schema_sql(table)
+        if schema_sql:
+            cursor.execute(schema_sql)
+        cursor.execute(create_table_sql(table, self.dialect))
+        log.info("Created table %s from %s", table.full_name, table.source_path)
+        return True
+
+    def _check_columns(self, cursor: Any, table: Table) -> None:
+        cursor.execute(table_columns_sql(table))
+        existing = tuple(r[0] for r in cursor.fetchall())
+        if existing != table.column_names:
+            raise WarehouseSchemaError(
+                f"table {table.full_name} exists with columns ({', '.join(existing)}) but "
+                f"{table.source_path} defines ({', '.join(table.column_names)})"
+            )
+
+    def replace_contents(
+        self, table: Table, store: StagingStore, manifest: Manifest, **copy: Any
+    ) -> int:
+        """Replace every row of ``table`` with the staged rows, atomically; returns rows loaded."""
+        if manifest.columns and len(manifest.columns) != len(table.columns):
+            raise WarehouseSchemaError(
+                f"staged data has {len(manifest.columns)} columns ({', '.join(manifest.columns)}) "
+                f"but {table.full_name} has {len(table.columns)} ({', '.join(table.column_names)})"
+            )
+        with self.transaction() as cursor:
+            self.ensure_table(cursor, table)
+            cursor.execute(lock_table_sql(table, self.dialect))
+            cursor.execute(clear_table_sql(table, self.dialect))
+            if self.dialect is Dialect.REDSHIFT:
+                loaded = self._copy_redshift(cursor, table, store, manifest, **copy)
+            else:
+                loaded = self._copy_postgres(cursor, table, store, manifest)
+            if loaded != manifest.rows:
+                raise RuntimeError(
+                    f"loaded {loaded} rows into {table.full_name} but {manifest.rows} were staged"
+                )
+        return loaded
+
+    def _copy_postgres(
+        self, cursor: Any, table: Table, store: StagingStore, manifest: Manifest
+    ) -> int:
+        with cursor.copy(postgres_copy_from_stdin_sql(table)) as copy:
+            for chunk in store.iter_records(manifest):
+                copy.write(chunk)
+        return cursor.rowcount
+
+    def _copy_redshift(
+        self,
+        cursor: Any,
+        table: Table,
+        store: StagingStore,
+        manifest: Manifest,
+        credentials: RedshiftCredentials | None = None,
+    ) -> int:
+        if credentials is None:
+            raise ValueError("a Redshift load needs credentials (an IAM role or AWS keys)")
+        manifest_uri = store.uri(manifest.prefix, "copy.manifest")
+        if not manifest_uri.startswith("s3://"):
+            raise ValueError(f"Redshift loads from S3; staging location {manifest_uri} is local")
+        try:
+            cursor.execute(redshift_copy_sql(table, manifest_uri, credentials))
+        except Exception:
+            self._log_load_errors(store.uri(manifest.prefix))
+            raise
+        cursor.execute("SELECT pg_last_copy_count()")
+        return int(cursor.fetchone()[0])
+
+    def _log_load_errors(self, prefix_uri: str) -> None:
+        try:
+            rows = self.query(redshift_load_errors_sql(prefix_uri))
+        except Exception as exc:  # the report is best effort; the COPY error is what matters
+            log.warning("Could not read stl_load_errors: %s", exc)
+            return
+        for row in rows:
+            log.error("stl_load_errors: %s", row)
+
+    def run_statements(
+        self, statements: Sequence[str], lock: Table | None = None, create: Table | None = None
+    ) -> list[int]:
+        """Run ``statements`` in one transaction; returns each statement's row count."""
+        counts = []
+        with self.transaction() as cursor:
+            if create is not None:
+                self.ensure_table(cursor, create)
+            if lock is not None:
+                cursor.execute(lock_table_sql(lock, self.dialect))
+            for sql in statements:
+                cursor.execute(sql)
+                counts.append(cursor.rowcount)
+                log.info("%s rows: %s", cursor.rowcount, sql.split("(")[0].strip()[:80])
+        return counts
+
+    def analyze(self, table: Table) -> None:
+        """Refresh planner statistics, after the commit (ANALYZE cannot be rolled back)."""
+        self.run_autocommit(analyze_sql(table))
