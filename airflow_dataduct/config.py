@@ -113,7 +113,10 @@ class DataductConfig(_Section):
 
 def load_config(path: str | Path) -> DataductConfig:
     """Read and validate the shared configuration file; raise DefinitionErrors listing problems."""
-    data, source = load_yaml_file(path)
+    try:
+        data, source = load_yaml_file(path)
+    except DefinitionError as exc:
+        raise DefinitionErrors([exc]) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -132,11 +132,18 @@ class _PipelineReader:
         self.errors: list[DefinitionError] = []
         self.source = SourceMap(path)
 
-    def error(self, message: str, key_path: tuple[Any, ...], key: str | None = None) -> None:
-        self.errors.append(DefinitionError(message, self.source.locate(key_path), key=key))
+    def error(
+        self, message: str, key_path: tuple[Any, ...], key: str | None = None, at_key: bool = False
+    ) -> None:
+        """Record an error located at the value of ``key_path`` (or at its key)."""
+        location = self.source.locate(key_path, prefer_value=not at_key)
+        self.errors.append(DefinitionError(message, location, key=key))
 
     def read(self) -> Pipeline:
-        data, self.source = load_yaml_text(self.text, self.path)
+        try:
+            data, self.source = load_yaml_text(self.text, self.path)
+        except DefinitionError as exc:
+            raise DefinitionErrors([exc]) from None
         if not isinstance(data, dict):
             raise DefinitionErrors(
                 [
@@ -160,7 +167,7 @@ class _PipelineReader:
     def _pipeline_keys(self, data: dict[str, Any]) -> PipelineKeys | None:
         for key in NOT_YET_SUPPORTED_PIPELINE_KEYS:
             if key in data:
-                self.error(f"pipeline key '{key}' is not supported yet", (key,), key)
+                self.error(f"pipeline key '{key}' is not supported yet", (key,), key, at_key=True)
         try:
             keys = PipelineKeys.model_validate(data)
         except ValidationError as exc:
@@ -213,7 +220,10 @@ class _PipelineReader:
         unsupported = NOT_YET_SUPPORTED_KEYS.get(step_type, frozenset()) & raw.keys()
         for key in sorted(unsupported):
             self.error(
-                f"key '{key}' of step type '{step_type}' is not supported yet", (*at, key), key
+                f"key '{key}' of step type '{step_type}' is not supported yet",
+                (*at, key),
+                key,
+                at_key=True,
             )
         model = STEP_MODELS[step_type]
         try:

@@ -78,5 +78,6 @@ def to_definition_errors(
         message, loc = _message(error, model)
         full = (*prefix, *loc)
         key = str(loc[-1]) if loc else None
-        errors.append(DefinitionError(message, source.locate(full), key=key))
+        at_key = error["type"] in ("extra_forbidden", "missing")
+        errors.append(DefinitionError(message, source.locate(full, prefer_value=not at_key), key=key))
     return errors

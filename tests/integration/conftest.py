@@ -1,0 +1,92 @@
+"""The local stack for integration tests: a real PostgreSQL and a migrated Airflow metadata DB."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from devstack.postgres import PostgresServer, start_postgres, stop_postgres
+from devstack.seed import seed_users
+
+ROOT = Path(__file__).resolve().parents[2]
+AIRFLOW = str(Path(sys.executable).parent / "airflow")
+SOURCE_DB = "userDb"
+WAREHOUSE_DB = "warehouse"
+SEED_ROWS = 20_000
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL server for the whole session (mkdtemp: root's pytest tmp is 0700)."""
+    base = Path(tempfile.mkdtemp(prefix="dataduct-pg-"))
+    server = start_postgres(base)
+    yield server
+    stop_postgres(base)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """The session's Airflow metadata database (SQLite), migrated once."""
+    subprocess.run([AIRFLOW, "db", "migrate"], check=True, capture_output=True, env=os.environ.copy())
+    return Path(os.environ["AIRFLOW_HOME"])
+
+
+def recreate_database(server: PostgresServer, name: str) -> None:
+    """Drop (forcibly) and create ``name``: every test starts from an empty database."""
+    with psycopg.connect(server.dsn(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+@dataclass
+class Stack:
+    """One test's databases, definitions folder and staging directory."""
+
+    server: PostgresServer
+    definitions: Path
+    staging: Path
+
+    def source(self) -> psycopg.Connection:
+        return psycopg.connect(self.server.dsn(SOURCE_DB), autocommit=True)
+
+    def warehouse(self) -> psycopg.Connection:
+        return psycopg.connect(self.server.dsn(WAREHOUSE_DB), autocommit=True)
+
+    def env(self) -> dict[str, str]:
+        """Environment for an ``airflow`` subprocess using this stack."""
+        return {**os.environ, "DATADUCT_DEFINITIONS_DIR": str(self.definitions)}
+
+
+def copy_definitions(target: Path, staging: Path) -> Path:
+    """The committed dag_definitions/, with staging pointed at ``staging``."""
+    shutil.copytree(ROOT / "dag_definitions", target)
+    config = target / "dataduct.yaml"
+    text = config.read_text().replace("location: ../.local/staging", f"location: {staging}")
+    config.write_text(text)
+    return target
+
+
+@pytest.fixture
+def stack(
+    postgres: PostgresServer, airflow_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Stack:
+    """Fresh source and warehouse databases, a seeded ``users`` table and Airflow connections."""
+    recreate_database(postgres, SOURCE_DB)
+    recreate_database(postgres, WAREHOUSE_DB)
+    seed_users(postgres.dsn(SOURCE_DB), SEED_ROWS)
+    staging = tmp_path / "staging"
+    definitions = copy_definitions(tmp_path / "dag_definitions", staging)
+    monkeypatch.setenv("AIRFLOW_CONN_DATADUCT_MAESTRO", postgres.dsn(SOURCE_DB))
+    monkeypatch.setenv("AIRFLOW_CONN_DATADUCT_WAREHOUSE", postgres.dsn(WAREHOUSE_DB))
+    monkeypatch.setenv("DATADUCT_DEFINITIONS_DIR", str(definitions))
+    return Stack(postgres, definitions, staging)
