@@ -29,7 +29,9 @@ def timetable(schedule: Schedule) -> Any:
 def start_date(schedule: Schedule, config: DataductConfig) -> dt.datetime:
     """The config's start date at the pipeline's load time, UTC."""
     day = config.defaults.start_date
-    return dt.datetime(day.year, day.month, day.day, schedule.hour, schedule.minute, tzinfo=dt.timezone.utc)
+    return dt.datetime(
+        day.year, day.month, day.day, schedule.hour, schedule.minute, tzinfo=dt.timezone.utc
+    )
 
 
 def dag_doc(pipeline: Pipeline) -> str:

@@ -79,5 +79,7 @@ def to_definition_errors(
         full = (*prefix, *loc)
         key = str(loc[-1]) if loc else None
         at_key = error["type"] in ("extra_forbidden", "missing")
-        errors.append(DefinitionError(message, source.locate(full, prefer_value=not at_key), key=key))
+        errors.append(
+            DefinitionError(message, source.locate(full, prefer_value=not at_key), key=key)
+        )
     return errors

@@ -37,7 +37,9 @@ def postgres() -> Iterator[PostgresServer]:
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:
     """The session's Airflow metadata database (SQLite), migrated once."""
-    subprocess.run([AIRFLOW, "db", "migrate"], check=True, capture_output=True, env=os.environ.copy())
+    subprocess.run(
+        [AIRFLOW, "db", "migrate"], check=True, capture_output=True, env=os.environ.copy()
+    )
     return Path(os.environ["AIRFLOW_HOME"])
 
 

@@ -75,7 +75,9 @@ def test_changed_source_rows_are_updated_and_new_ones_inserted(stack: Stack) -> 
     assert run_users(stack) == "success"
     with stack.source() as source, stack.warehouse() as warehouse:
         assert rows(warehouse, PROD_ROWS) == rows(source, SOURCE_ROWS)
-        changed = rows(warehouse, "SELECT COUNT(*) FROM prod.users WHERE user_email LIKE 'changed-%'")
+        changed = rows(
+            warehouse, "SELECT COUNT(*) FROM prod.users WHERE user_email LIKE 'changed-%'"
+        )
         assert changed[0][0] == SEED_ROWS // 100
 
 
@@ -102,8 +104,11 @@ def test_failed_load_leaves_the_previous_rows(stack: Stack) -> None:
     dag = load_dags(stack.definitions)["users"]
     table = dag.get_task("load_staging").table
     load = CreateLoadRedshiftOperator(
-        task_id="bad_load", table=table, staging_location=str(stack.staging),
-        staging_prefix="bad/run/extract", warehouse_conn_id="dataduct_warehouse",
+        task_id="bad_load",
+        table=table,
+        staging_location=str(stack.staging),
+        staging_prefix="bad/run/extract",
+        warehouse_conn_id="dataduct_warehouse",
     )
     load.prepare_sql(load.warehouse.dialect)
     with pytest.raises(Exception, match="invalid input syntax for type bigint"):
@@ -120,7 +125,9 @@ def test_failed_upsert_leaves_the_destination_as_it_was(stack: Stack) -> None:
     dag = load_dags(stack.definitions)["users"]
     upsert = dag.get_task("upsert_users")
     failing = UpsertOperator(
-        task_id="failing_upsert", source=upsert.source, destination=upsert.destination,
+        task_id="failing_upsert",
+        source=upsert.source,
+        destination=upsert.destination,
         options=UpsertOptions(filter_clause=f"WHERE 1 / (id - {SEED_ROWS // 2}) IS NOT NULL"),
         warehouse_conn_id="dataduct_warehouse",
     )
@@ -133,7 +140,10 @@ def test_failed_upsert_leaves_the_destination_as_it_was(stack: Stack) -> None:
 
 def test_airflow_dags_test_cli_runs_the_users_pipeline(stack: Stack) -> None:
     result = subprocess.run(
-        [AIRFLOW, "dags", "test", "users"], env=stack.env(), capture_output=True, text=True,
+        [AIRFLOW, "dags", "test", "users"],
+        env=stack.env(),
+        capture_output=True,
+        text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -18,7 +18,9 @@ BROKEN = ROOT / "tests" / "fixtures" / "broken"
 EXPECT = re.compile(r"^# expect: (\d+):(\d+): (.+)$", re.MULTILINE)
 
 
-def read(text: str, folder: Path = BROKEN, name: str = "p.yaml", tmp: Path | None = None) -> Pipeline:
+def read(
+    text: str, folder: Path = BROKEN, name: str = "p.yaml", tmp: Path | None = None
+) -> Pipeline:
     """Validate ``text`` as if it were a pipeline file in ``folder``."""
     assert tmp is not None
     path = tmp / name
@@ -105,16 +107,22 @@ steps:
 
 def test_name_prefix_from_config_prefixes_dag_id(tmp_path: Path) -> None:
     (tmp_path / "dataduct.yaml").write_text("defaults:\n  name_prefix: dev\n")
-    (tmp_path / "p.yaml").write_text("name: users\nsteps:\n- step_type: count-check\n"
-                                     "  source_host: h\n  source_table_name: t\n"
-                                     "  destination_table_name: t\n")
+    (tmp_path / "p.yaml").write_text(
+        "name: users\nsteps:\n- step_type: count-check\n"
+        "  source_host: h\n  source_table_name: t\n"
+        "  destination_table_name: t\n"
+    )
     (tmp_path / "dataduct.yaml").write_text("defaults:\n  name_prefix: dev\nhosts:\n  h: c\n")
     pipeline = read_pipeline(tmp_path / "p.yaml", find_config(tmp_path))
     assert pipeline.dag_id == "dev_users"
 
 
-@pytest.mark.parametrize(("value", "expected"), [(720, (12, 0)), ("01:00", (1, 0)), (754, (12, 34)), ("23:59", (23, 59))])
-def test_load_time_accepts_text_and_pyyaml_minutes(value: object, expected: tuple[int, int]) -> None:
+@pytest.mark.parametrize(
+    ("value", "expected"), [(720, (12, 0)), ("01:00", (1, 0)), (754, (12, 34)), ("23:59", (23, 59))]
+)
+def test_load_time_accepts_text_and_pyyaml_minutes(
+    value: object, expected: tuple[int, int]
+) -> None:
     assert parse_load_time(value) == expected
 
 
@@ -135,7 +143,9 @@ def _broken_cases() -> list[Path]:
     return sorted(BROKEN.glob("*.yaml"))
 
 
-@pytest.mark.parametrize("path", [p for p in _broken_cases() if p.name != "dataduct.yaml"], ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", [p for p in _broken_cases() if p.name != "dataduct.yaml"], ids=lambda p: p.stem
+)
 def test_broken_definition_reports_file_line_and_message(path: Path) -> None:
     expectations = EXPECT.findall(path.read_text())
     assert expectations, f"{path.name} has no '# expect:' line"

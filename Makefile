@@ -1,0 +1,40 @@
+# airflow-dataduct: `make demo` runs the seed pipeline end to end, `make test` runs the tests.
+# Both set up everything themselves: virtual environment, packages and database servers.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test lint stack-up stack-down clean
+
+$(STAMP): setup.cfg pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	@# PostgreSQL: Debian's packages where installed, else the binaries of pgserver (PyPI).
+	@$(BIN)/python -c "from devstack.postgres import system_bindir; raise SystemExit(system_bindir() is None)" \
+		|| $(BIN)/pip install --quiet pgserver
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/python -m devstack.demo
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check airflow_dataduct dags devstack
+
+stack-up: install
+	$(BIN)/python -m devstack up
+
+stack-down: install
+	$(BIN)/python -m devstack down
+
+clean: stack-down
+	rm -rf .local
