@@ -130,7 +130,11 @@ class StagedWriter:
         """Close the last part and publish the manifest (an empty extract has no parts)."""
         self._close_part()
         manifest = Manifest(self.prefix, tuple(self.parts), self.rows, self.columns)
-        self.store.publish_manifest(manifest)
+        try:
+            self.store.publish_manifest(manifest)
+        except BaseException:
+            self.abort()
+            raise
         self.store.remove_other_attempts(self.prefix, self.attempt)
         self.manifest = manifest
         return manifest
@@ -235,9 +239,13 @@ class LocalStagingStore(StagingStore):
         folder = self._path(manifest.prefix)
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".manifest-")
-        with os.fdopen(fd, "w") as out:
-            out.write(manifest.to_json())
-        os.replace(tmp, folder / MANIFEST)
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(manifest.to_json())
+            os.replace(tmp, folder / MANIFEST)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def read_text(self, prefix: str, name: str) -> str:
         return self._path(prefix, name).read_text()

@@ -12,8 +12,8 @@ from airflow.sdk import BaseOperator
 
 from airflow_dataduct.hooks import is_postgres, source_hook
 from airflow_dataduct.interchange import POSTGRES_SESSION_SETTINGS, format_rows, from_postgres_text
-from airflow_dataduct.sql.checks import strip_statement
 from airflow_dataduct.sql.copy import postgres_copy_to_stdout_sql
+from airflow_dataduct.sql.text import strip_statement, subquery
 from airflow_dataduct.staging import StagedWriter, open_store
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ FETCH_ROWS = 10_000
 
 
 def _columns_of(cursor: Any, query: str) -> tuple[str, ...]:
-    cursor.execute(f"SELECT * FROM ({query}) AS dataduct_columns LIMIT 0")
+    cursor.execute(f"SELECT * FROM {subquery(query)} AS dataduct_columns LIMIT 0")
     return tuple(d[0] for d in cursor.description)
 
 

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from airflow_dataduct.sql.identifiers import column_list, quote_qualified, table_ref
+from airflow_dataduct.sql.text import strip_statement, subquery
 from airflow_dataduct.tables.model import Table
 
 SAMPLE_KEYS = 10
 """How many offending keys a failed primary-key check reports."""
-
-
-def strip_statement(sql: str) -> str:
-    """A single SELECT without its trailing semicolons and whitespace."""
-    return re.sub(r"[\s;]+$", "", sql.strip())
 
 
 def duplicate_summary_sql(table: Table) -> str:
@@ -45,7 +39,7 @@ def count_sql(
         return f"SELECT COUNT(*) FROM {quote_qualified(table_name)}"
     if sql is None:
         raise ValueError("one of sql, table_name or count_sql_text is needed")
-    return f"SELECT COUNT(*) FROM ({strip_statement(sql)}) AS dataduct_count"
+    return f"SELECT COUNT(*) FROM {subquery(sql)} AS dataduct_count"
 
 
 def count_table_sql(table: Table) -> str:

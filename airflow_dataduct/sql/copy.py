@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from airflow_dataduct.sql.identifiers import column_list, table_ref
+from airflow_dataduct.sql.text import subquery
 from airflow_dataduct.tables.model import Table
 
 
@@ -21,7 +23,7 @@ def postgres_copy_from_stdin_sql(table: Table) -> str:
 
 def postgres_copy_to_stdout_sql(query: str) -> str:
     """PostgreSQL's streaming extract of a query's rows in text format."""
-    return f"COPY ({query}) TO STDOUT"
+    return f"COPY {subquery(query)} TO STDOUT"
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,8 @@ def redshift_copy_sql(table: Table, manifest_uri: str, credentials: RedshiftCred
 
 def redshift_load_errors_sql(manifest_prefix: str, limit: int = 20) -> str:
     """The rows of ``stl_load_errors`` for files under ``manifest_prefix`` (failure report)."""
-    pattern = redshift_literal(f"%{manifest_prefix.removeprefix('s3://')}%")
+    prefix = re.sub(r"([\\%_])", r"\\\1", manifest_prefix.removeprefix("s3://"))
+    pattern = redshift_literal(f"%{prefix}%")
     return (
         "SELECT starttime, filename, line_number, colname, type, raw_field_value, err_reason "
         f"FROM stl_load_errors WHERE filename LIKE {pattern} ORDER BY starttime DESC "

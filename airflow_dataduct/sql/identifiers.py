@@ -29,7 +29,8 @@ RESERVED = frozenset(
     overlaps parallel partition percent permissions pivot placing primary raw references
     respect returning right select session_user similar snapshot some symmetric sysdate
     system table tag then timestamp to top trailing true union unique unnest user using
-    variadic verbose when where window with without
+    variadic verbose when where window with without between collation concurrently cross
+    current_schema interval language minus nulls tablesample
     """.split()
 )
 """PostgreSQL's reserved words plus Redshift's extra ones: such names are always quoted."""
@@ -39,7 +40,7 @@ def quote_ident(name: str) -> str:
     """``name`` as a SQL identifier, double-quoted unless it is plain lower case and unreserved."""
     if "\x00" in name:
         raise ValueError("an identifier cannot contain a NUL character")
-    if _PLAIN.match(name) and name not in RESERVED:
+    if _PLAIN.fullmatch(name) and name not in RESERVED:
         return name
     return '"' + name.replace('"', '""') + '"'
 

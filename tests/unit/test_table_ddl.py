@@ -131,8 +131,7 @@ def test_full_redshift_ddl_column_attributes() -> None:
 
 def test_interleaved_sortkey_and_diststyle_all() -> None:
     table = parse_table_sql(
-        "create table s.t (a int, b date, c text)\n"
-        "diststyle all interleaved sortkey (b, a);"
+        "create table s.t (a int, b date, c text)\ndiststyle all interleaved sortkey (b, a);"
     )
     assert table.dist_style == "ALL" and table.dist_key is None
     assert table.sort_style == "INTERLEAVED" and table.sort_keys == ("b", "a")
@@ -153,14 +152,30 @@ def test_sortkey_auto_leaves_no_sort_keys() -> None:
 @pytest.mark.parametrize(
     ("written", "normalised"),
     [
-        ("int2", "INT2"), ("smallint", "SMALLINT"), ("int", "INT"), ("int4", "INT4"),
-        ("int8", "INT8"), ("decimal", "DECIMAL"), ("decimal(10)", "DECIMAL(10)"),
-        ("real", "REAL"), ("float4", "FLOAT4"), ("float", "FLOAT"), ("float8", "FLOAT8"),
-        ("bool", "BOOL"), ("character(3)", "CHARACTER(3)"), ("nchar(2)", "NCHAR(2)"),
-        ("bpchar", "BPCHAR"), ("character varying(30)", "CHARACTER VARYING(30)"),
-        ("nvarchar(5)", "NVARCHAR(5)"), ("varchar", "VARCHAR"), ("text", "TEXT"),
-        ("time", "TIME"), ("timetz", "TIMETZ"), ("time with time zone", "TIMETZ"),
-        ("varbyte(16)", "VARBYTE(16)"), ("geometry", "GEOMETRY"),
+        ("int2", "INT2"),
+        ("smallint", "SMALLINT"),
+        ("int", "INT"),
+        ("int4", "INT4"),
+        ("int8", "INT8"),
+        ("decimal", "DECIMAL"),
+        ("decimal(10)", "DECIMAL(10)"),
+        ("real", "REAL"),
+        ("float4", "FLOAT4"),
+        ("float", "FLOAT"),
+        ("float8", "FLOAT8"),
+        ("bool", "BOOL"),
+        ("character(3)", "CHARACTER(3)"),
+        ("nchar(2)", "NCHAR(2)"),
+        ("bpchar", "BPCHAR"),
+        ("character varying(30)", "CHARACTER VARYING(30)"),
+        ("nvarchar(5)", "NVARCHAR(5)"),
+        ("varchar", "VARCHAR"),
+        ("text", "TEXT"),
+        ("time", "TIME"),
+        ("timetz", "TIMETZ"),
+        ("time with time zone", "TIMETZ"),
+        ("varbyte(16)", "VARBYTE(16)"),
+        ("geometry", "GEOMETRY"),
         ("hllsketch", "HLLSKETCH"),
     ],
 )
@@ -393,7 +408,7 @@ def test_error_unterminated_quoted_identifier() -> None:
 def test_error_unterminated_string() -> None:
     _assert_error(
         "CREATE TABLE t (\n  a VARCHAR(5) DEFAULT 'abc\n)",
-        "unterminated string literal: expected a closing \"'\", found end of file",
+        'unterminated string literal: expected a closing "\'", found end of file',
         2,
         24,
     )
