@@ -92,3 +92,58 @@ def stack(
     monkeypatch.setenv("AIRFLOW_CONN_DATADUCT_WAREHOUSE", postgres.dsn(WAREHOUSE_DB))
     monkeypatch.setenv("DATADUCT_DEFINITIONS_DIR", str(definitions))
     return Stack(postgres, definitions, staging)
+
+
+@dataclass
+class MotoS3:
+    """moto's server in this process, with a bucket and an ``aws_default`` connection to it."""
+
+    endpoint: str
+    bucket: str
+
+    def client(self):  # type: ignore[no-untyped-def]
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def keys(self, prefix: str = "") -> list[str]:
+        pages = (
+            self.client()
+            .get_paginator("list_objects_v2")
+            .paginate(Bucket=self.bucket, Prefix=prefix)
+        )
+        return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A moto server on loopback for the session (in-process, so tests can reach its state)."""
+    from moto.server import ThreadedMotoServer
+
+    from devstack._common import free_port
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def moto_s3(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> MotoS3:
+    """A fresh bucket on the moto server; ``aws_default`` points at it (JSON form, no secrets)."""
+    import json
+    import uuid
+
+    extra = {"region_name": "us-east-1", "endpoint_url": moto_endpoint}
+    connection = {"conn_type": "aws", "login": "testing", "password": "testing", "extra": extra}
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(connection))
+    s3 = MotoS3(moto_endpoint, f"dataduct-{uuid.uuid4().hex[:8]}")
+    s3.client().create_bucket(Bucket=s3.bucket)
+    return s3
