@@ -164,6 +164,6 @@ def test_failed_redshift_copy_rolls_back_and_reports_stl_load_errors(
 def test_copy_count_mismatch_fails_the_load(staged: str, monkeypatch: pytest.MonkeyPatch) -> None:
     conn = RecordingConnection(table_exists=True, copied=2)
     operator = load_operator(staged, monkeypatch, conn, "arn:aws:iam::123456789012:role/Load")
-    with pytest.raises(RuntimeError, match="loaded 2 rows into staging.events but 3 were staged"):
+    with pytest.raises(RuntimeError, match=r"loaded 2 rows into staging\.events but 3 were staged"):
         operator.execute({})
     assert conn.commits == 0 and conn.rollbacks == 1
