@@ -7,7 +7,6 @@ from typing import Any
 
 from airflow.sdk import DAG
 
-import airflow_dataduct.builders.steps  # noqa: F401 - registers the built-in builders
 from airflow_dataduct.builders import BUILDERS, BuildContext
 from airflow_dataduct.config import DataductConfig
 from airflow_dataduct.model.pipeline import Pipeline

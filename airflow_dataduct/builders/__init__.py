@@ -2,4 +2,7 @@
 
 from airflow_dataduct.builders.registry import BUILDERS, BuildContext, Builder, register
 
+# Built-in step families register their builders on import.
+from airflow_dataduct.builders import steps  # noqa: F401  isort: skip
+
 __all__ = ["BUILDERS", "BuildContext", "Builder", "register"]

@@ -19,7 +19,6 @@ from airflow_dataduct.model.steps import (
     NOT_YET_SUPPORTED_KEYS,
     STEP_KINDS,
     STEP_MODELS,
-    TABLE_FILE_KEYS,
     StepParams,
 )
 from airflow_dataduct.model.validation import suggest, to_definition_errors
@@ -266,7 +265,7 @@ class _PipelineReader:
                 )
 
     def _load_tables(self, draft: _StepDraft) -> None:
-        for key in TABLE_FILE_KEYS:
+        for key in draft.params.table_keys:
             relative = getattr(draft.params, key, None)
             if relative is None:
                 continue
@@ -278,20 +277,11 @@ class _PipelineReader:
                 self.error(f"{key}: table definition file '{relative}' not found ({path})", at, key)
             except DefinitionError as exc:
                 self.error(f"{key}: table definition '{relative}' does not parse: {exc}", at, key)
-        self._check_primary_keys(draft)
+        self._check_tables(draft)
 
-    def _check_primary_keys(self, draft: _StepDraft) -> None:
-        needs_key = {"primary-key-check": "table_definition"}
-        if draft.step_type == "upsert" and not draft.params.delete_existing:
-            needs_key["upsert"] = "destination"
-        key = needs_key.get(draft.step_type)
-        table = draft.tables.get(key) if key else None
-        if table is not None and not table.primary_key:
-            self.error(
-                f"{key}: table {table.full_name} has no primary key, which {draft.step_type} needs",
-                ("steps", draft.index, key),
-                key,
-            )
+    def _check_tables(self, draft: _StepDraft) -> None:
+        for key, message in draft.params.check_tables(draft.tables):
+            self.error(message, ("steps", draft.index, key), key)
 
     def _resolve_edges(self, drafts: list[_StepDraft]) -> None:
         """Dataduct's edges (spec §2.2): implicit chaining, input_node and depends_on."""

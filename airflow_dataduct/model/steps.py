@@ -9,9 +9,12 @@ validation error, never a stub task.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    from airflow_dataduct.tables.model import Table
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,26 @@ class StepParams(BaseModel):
     input_path: str | None = None
     max_retries: Annotated[int, Field(ge=0, le=100)] | None = None
 
+    table_keys: ClassVar[tuple[str, ...]] = ()
+    """Keys whose value is a table definition file; the pipeline reader parses them."""
+    primary_key_required: ClassVar[tuple[str, ...]] = ()
+    """Table keys whose table must declare a primary key for this step."""
+
+    def check_tables(self, tables: dict[str, Table]) -> list[tuple[str, str]]:
+        """Problems between this step and its parsed tables, as (key, message) pairs."""
+        problems = []
+        for key in self.primary_key_required:
+            table = tables.get(key)
+            if table is not None and not table.primary_key:
+                problems.append(
+                    (
+                        key,
+                        f"{key}: table {table.full_name} has no primary key, "
+                        f"which {self.step_type} needs",
+                    )
+                )
+        return problems
+
     @model_validator(mode="after")
     def _input_node_form(self) -> StepParams:
         if isinstance(self.input_node, list) and self.input_node:
@@ -124,6 +147,8 @@ class CreateLoadRedshiftParams(StepParams):
 
     table_definition: NonEmpty
 
+    table_keys: ClassVar[tuple[str, ...]] = ("table_definition",)
+
 
 class UpsertParams(StepParams):
     """``upsert``: merge a source table into a destination by primary key, in one transaction."""
@@ -135,11 +160,21 @@ class UpsertParams(StepParams):
     analyze_table: bool = True
     filter_clause: str | None = None
 
+    table_keys: ClassVar[tuple[str, ...]] = ("destination", "source")
+
+    @property
+    def primary_key_required(self) -> tuple[str, ...]:  # type: ignore[override]
+        """An upsert matches rows on the destination's key; a full replace needs none."""
+        return () if self.delete_existing else ("destination",)
+
 
 class PrimaryKeyCheckParams(StepParams):
     """``primary-key-check``: no primary key value may appear twice."""
 
     table_definition: NonEmpty
+
+    table_keys: ClassVar[tuple[str, ...]] = ("table_definition",)
+    primary_key_required: ClassVar[tuple[str, ...]] = ("table_definition",)
 
 
 class CountCheckParams(StepParams):
@@ -153,6 +188,8 @@ class CountCheckParams(StepParams):
     destination_table_name: Identifier | None = None
     destination_table_definition: NonEmpty | None = None
     tolerance: Annotated[float, Field(ge=0)] = 1.0
+
+    table_keys: ClassVar[tuple[str, ...]] = ("destination_table_definition",)
 
     @model_validator(mode="after")
     def _one_each(self) -> CountCheckParams:
@@ -185,11 +222,13 @@ NOT_YET_SUPPORTED_KEYS: dict[str, frozenset[str]] = {
 }
 """Dataduct keys of built step types that are recognised but not implemented yet."""
 
-FileKey = Literal["table_definition", "source", "destination", "destination_table_definition"]
-TABLE_FILE_KEYS: tuple[FileKey, ...] = (
-    "table_definition",
-    "source",
-    "destination",
-    "destination_table_definition",
-)
-"""Step keys whose value is a table definition file path."""
+
+def register_step_models(models: dict[str, type[StepParams]]) -> None:
+    """Add (or override) parameter models of step types; used by the step-family modules."""
+    STEP_MODELS.update(models)
+
+
+# Step families: each module defines its parameter models and calls register_step_models.
+# (Imported last, so they can import StepParams from this module.)
+# isort: off
+# isort: on
