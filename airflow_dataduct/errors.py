@@ -52,3 +52,12 @@ class DefinitionErrors(DataductError):
 
 class WarehouseSchemaError(DataductError):
     """A warehouse table does not match its table definition."""
+
+
+class StepFailed(DataductError):
+    """A step's work failed: the message names the step and the cause."""
+
+    def __init__(self, step: str, step_type: str, cause: BaseException | str) -> None:
+        self.step = step
+        self.step_type = step_type
+        super().__init__(f"step '{step}' ({step_type}) failed: {cause}")

@@ -6,8 +6,10 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from airflow_dataduct.errors import StepFailed
 from airflow_dataduct.operators.base import WarehouseOperator
 from airflow_dataduct.sql.identifiers import Dialect
+from airflow_dataduct.sql.script import bind_arguments
 from airflow_dataduct.sql.upsert import UpsertOptions, upsert_statements
 from airflow_dataduct.tables.model import Table
 
@@ -19,7 +21,9 @@ class UpsertOperator(WarehouseOperator):
 
     The destination is created from its definition when missing; its rows matching the
     source's primary keys are replaced (all rows with ``delete_existing``), then it is
-    analyzed after the commit when ``analyze_table`` is set.
+    analyzed after the commit when ``analyze_table`` is set. The source is a table, or a
+    SELECT (``sql``/``script``) whose ``%s`` placeholders take ``script_arguments``. With
+    ``non_transactional`` each statement commits on its own, as in Dataduct.
     """
 
     template_fields: Sequence[str] = ("sql",)
@@ -28,14 +32,18 @@ class UpsertOperator(WarehouseOperator):
     def __init__(
         self,
         *,
-        source: Table,
+        source: Table | str,
         destination: Table,
         options: UpsertOptions | None = None,
         analyze_table: bool = True,
+        script_arguments: Sequence[str] | None = None,
+        non_transactional: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.source = source
+        self.script_arguments = list(script_arguments) if script_arguments else None
+        self.non_transactional = non_transactional
         self.destination = destination
         self.options = options or UpsertOptions()
         self.analyze_table = analyze_table
@@ -45,9 +53,16 @@ class UpsertOperator(WarehouseOperator):
         self.sql = upsert_statements(self.source, self.destination, self.options, dialect)
 
     def execute(self, context: Any) -> dict[str, Any]:
-        counts = self.warehouse.run_statements(
-            self.sql, lock=self.destination, create=self.destination
-        )
+        try:
+            statements = bind_arguments(self.sql, self.script_arguments)
+            counts = self.warehouse.run_statements(
+                statements,
+                lock=self.destination,
+                create=[self.destination, *filter(None, [self.options.history])],
+                transactional=not self.non_transactional,
+            )
+        except Exception as exc:
+            raise StepFailed(self.task_id, "upsert", exc) from exc
         staged, deleted, inserted = counts[1], counts[2], counts[3]
         log.info(
             "Upserted %s: %s source rows, %s replaced, %s inserted (%s new)",

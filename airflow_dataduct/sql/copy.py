@@ -56,12 +56,54 @@ REDSHIFT_FORMAT_OPTIONS = (
 the load instead of being cut silently."""
 
 
-def redshift_copy_sql(table: Table, manifest_uri: str, credentials: RedshiftCredentials) -> str:
-    """Redshift COPY of every staged part listed in a COPY manifest."""
+REDSHIFT_COMPRESSION = {"gzip": "GZIP", "bzip2": "BZIP2", "lzo": "LZOP", "none": ""}
+"""Staged file compression to its Redshift COPY keyword (Dataduct's ``compression`` values)."""
+
+
+@dataclass(frozen=True)
+class CopyOptions:
+    """Redshift COPY options beyond the interchange format (load-redshift's keys, spec §3.6)."""
+
+    compression: str = "gzip"
+    max_errors: int = 0
+    """``MAXERROR``: rows Redshift may reject before the COPY fails (0: none)."""
+    replace_invalid_char: str | None = None
+    """``ACCEPTINVCHARS AS '<c>'``: replace invalid UTF-8 with this character."""
+    truncate_columns: bool = False
+    """``TRUNCATECOLUMNS``: cut over-long values (Dataduct's default; off here unless asked)."""
+    null_as: str = "\\N"
+    """The NULL marker of the staged files: ``\\N`` (interchange) or ``NULL`` (Dataduct TSV)."""
+
+    def clause(self) -> str:
+        """The options after the credentials, starting with the interchange format."""
+        if self.compression not in REDSHIFT_COMPRESSION:
+            raise ValueError(f"unknown compression {self.compression!r}")
+        text = REDSHIFT_COMPRESSION[self.compression] + REDSHIFT_FORMAT_OPTIONS.removeprefix("GZIP")
+        text = text.strip().replace("NULL AS '\\\\N'", f"NULL AS {redshift_literal(self.null_as)}")
+        if self.max_errors:
+            text += f" MAXERROR {int(self.max_errors)}"
+        if self.replace_invalid_char is not None:
+            text += f" ACCEPTINVCHARS AS {redshift_literal(self.replace_invalid_char)}"
+        if self.truncate_columns:
+            text += " TRUNCATECOLUMNS"
+        return text
+
+
+def redshift_copy_sql(
+    table: Table,
+    source_uri: str,
+    credentials: RedshiftCredentials,
+    options: CopyOptions | None = None,
+    manifest: bool = True,
+) -> str:
+    """Redshift COPY of every staged part listed in a COPY manifest (or, with
+    ``manifest=False``, of every object under the prefix ``source_uri``)."""
+    clause = (options or CopyOptions()).clause()
     return (
         f"COPY {table_ref(table)} ({column_list(table.column_names)}) "
-        f"FROM {redshift_literal(manifest_uri)} {credentials.clause()} MANIFEST "
-        f"{REDSHIFT_FORMAT_OPTIONS}"
+        f"FROM {redshift_literal(source_uri)} {credentials.clause()}"
+        + (" MANIFEST " if manifest else " ")
+        + clause
     )
 
 

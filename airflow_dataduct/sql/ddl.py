@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
 from airflow_dataduct.sql.identifiers import Dialect, quote_ident, quote_literal, table_ref
 from airflow_dataduct.tables.model import Column, Table
@@ -108,3 +110,25 @@ def table_columns_sql(table: Table) -> str:
 def analyze_sql(table: Table) -> str:
     """ANALYZE the table (refreshes planner statistics after a load or an upsert)."""
     return f"ANALYZE {table_ref(table)}"
+
+
+def grant_sql(table: Table, permissions: Sequence[Any]) -> list[str]:
+    """Dataduct's GRANTs (spec §4.8) for ``table``: one per ``database.permissions`` entry.
+
+    A user gets ``WITH GRANT OPTION`` and a group none, as in Dataduct; both dialects accept
+    both forms. Each entry has ``permission`` and exactly one of ``user`` / ``group``.
+    """
+    statements = []
+    for entry in permissions:
+        privilege = " ".join(entry.permission.upper().split())
+        if entry.user:
+            grantee = f"{quote_ident(entry.user)} WITH GRANT OPTION"
+        else:
+            grantee = f"GROUP {quote_ident(entry.group)}"
+        statements.append(f"GRANT {privilege} ON {table_ref(table)} TO {grantee}")
+    return statements
+
+
+def drop_table_sql(table: Table) -> str:
+    """Dataduct's ``drop_script``: DROP TABLE IF EXISTS ... CASCADE."""
+    return f"DROP TABLE IF EXISTS {table_ref(table)} CASCADE"

@@ -9,6 +9,10 @@ Differences from Dataduct, on purpose:
 * The source columns are mapped to the destination positionally, as in Dataduct, but by
   explicit column lists, so the SQL shows which source column lands where.
 * The staging table is dropped in the same transaction.
+
+The source is a table definition, or a SELECT (``sql``/``script`` keys) staged positionally as
+``SELECT * FROM (<select>) AS dataduct_source [filter_clause]``. With ``history``, the
+type-2 history statements of :mod:`airflow_dataduct.sql.history` follow in the same list.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 
 from airflow_dataduct.sql.ddl import postgres_type
 from airflow_dataduct.sql.identifiers import Dialect, column_list, quote_ident, table_ref
+from airflow_dataduct.sql.text import subquery
 from airflow_dataduct.tables.model import Table
 
 
@@ -27,6 +32,8 @@ class UpsertOptions:
     enforce_primary_key: bool = True
     delete_existing: bool = False
     filter_clause: str | None = None
+    history: Table | None = None
+    """A history table (spec §5.4) brought up to date after the upsert."""
 
 
 def staging_table_name(destination: Table) -> str:
@@ -34,27 +41,33 @@ def staging_table_name(destination: Table) -> str:
     return quote_ident(f"{destination.name}_temp")
 
 
-def _column_type(data_type: str, dialect: Dialect) -> str:
+def column_type(data_type: str, dialect: Dialect) -> str:
+    """A definition's column type as the dialect spells it."""
     return postgres_type(data_type) if dialect is Dialect.POSTGRES else data_type
 
 
 def create_staging_sql(destination: Table, dialect: Dialect) -> str:
     """A temporary table with the destination's columns and types (lengths kept)."""
     columns = ", ".join(
-        f"{quote_ident(c.name)} {_column_type(c.data_type, dialect)}" for c in destination.columns
+        f"{quote_ident(c.name)} {column_type(c.data_type, dialect)}" for c in destination.columns
     )
     return f"CREATE TEMPORARY TABLE {staging_table_name(destination)} ({columns})"
 
 
-def fill_staging_sql(source: Table, destination: Table, filter_clause: str | None) -> str:
+def fill_staging_sql(source: Table | str, destination: Table, filter_clause: str | None) -> str:
     """Copy the source rows into the staging table, column by column in position order."""
+    tail = f" {filter_clause.strip()}" if filter_clause else ""
+    if isinstance(source, str):
+        return (
+            f"INSERT INTO {staging_table_name(destination)} "
+            f"SELECT * FROM {subquery(source)} AS dataduct_source{tail}"
+        )
     if len(source.columns) > len(destination.columns):
         raise ValueError(
             f"source {source.full_name} has {len(source.columns)} columns, more than the "
             f"{len(destination.columns)} of destination {destination.full_name}"
         )
     targets = destination.column_names[: len(source.columns)]
-    tail = f" {filter_clause.strip()}" if filter_clause else ""
     return (
         f"INSERT INTO {staging_table_name(destination)} ({column_list(targets)}) "
         f"SELECT {column_list(source.column_names)} FROM {table_ref(source)}{tail}"
@@ -96,16 +109,21 @@ def insert_staged_sql(destination: Table, enforce_primary_key: bool) -> str:
 
 
 def upsert_statements(
-    source: Table, destination: Table, options: UpsertOptions, dialect: Dialect
+    source: Table | str, destination: Table, options: UpsertOptions, dialect: Dialect
 ) -> list[str]:
     """Every statement of an upsert (or, with ``delete_existing``, a reload), in order.
 
     Run them in one transaction: readers see the destination before or after, never between.
     """
-    return [
+    statements = [
         create_staging_sql(destination, dialect),
         fill_staging_sql(source, destination, options.filter_clause),
         delete_matching_sql(destination, options.delete_existing),
         insert_staged_sql(destination, options.enforce_primary_key),
         f"DROP TABLE IF EXISTS {staging_table_name(destination)}",
     ]
+    if options.history is not None:
+        from airflow_dataduct.sql.history import history_statements
+
+        statements += history_statements(options.history, destination, dialect)
+    return statements

@@ -1,0 +1,216 @@
+"""Parameters of the SQL / warehouse step family (spec §3.4-3.7, §3.9-3.14).
+
+``reload`` and ``delta-load`` are upserts (one concept, :class:`UpsertParams`) with a fixed
+``delete_existing`` or a generated ``filter_clause``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BeforeValidator, Field, model_validator
+
+from airflow_dataduct.model.steps import (
+    NOT_YET_SUPPORTED_KEYS,
+    NonEmpty,
+    ScriptArguments,
+    StepParams,
+    UpsertParams,
+    exactly_one,
+    register_step_models,
+)
+from airflow_dataduct.sql.script import placeholder_count, split_statements
+
+Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_$]*$", max_length=127)]
+"""One unqualified SQL name (Dataduct asserts a table name has no ``.``)."""
+QualifiedName = Annotated[
+    str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
+]
+
+
+def _no_schema(value: Any) -> Any:
+    if isinstance(value, str) and "." in value:
+        raise ValueError(f"give the table name without its schema ('{value}'): use 'schema'")
+    return value
+
+
+TableName = Annotated[Name, BeforeValidator(_no_schema)]
+InsertMode = Literal["TRUNCATE", "APPEND", "KEEP_EXISTING", "OVERWRITE_EXISTING"]
+
+
+def _unquote_char(value: Any) -> Any:
+    """Dataduct passed ``'?'`` with its quotes; accept both ``?`` and ``'?'``."""
+    if isinstance(value, str) and len(value) == 3 and value[0] == value[2] == "'":
+        return value[1]
+    return value
+
+
+def check_arguments(sql: str | None, arguments: list[str] | None) -> None:
+    """Inline SQL and its ``script_arguments`` must agree on the number of ``%s``."""
+    if sql is None or not arguments:
+        return
+    found = sum(placeholder_count(s) for s in split_statements(sql))
+    if found != len(arguments):
+        raise ValueError(
+            f"script_arguments has {len(arguments)} value(s) but the SQL has {found} "
+            "%s placeholder(s)"
+        )
+
+
+class SqlScriptParams(StepParams):
+    """``command`` (inline SQL) or ``script`` (a file), with ``script_arguments`` bound to its
+    ``%s`` placeholders in order."""
+
+    command: NonEmpty | None = None
+    script: NonEmpty | None = None
+    script_arguments: ScriptArguments | None = None
+
+    file_keys: ClassVar[tuple[str, ...]] = ("script",)
+
+    @model_validator(mode="after")
+    def _one_sql(self) -> SqlScriptParams:
+        exactly_one(self, "command", "script")
+        if self.command is not None and not split_statements(self.command):
+            raise ValueError("command: no SQL statement left after removing comments")
+        check_arguments(self.command, self.script_arguments)
+        return self
+
+
+class CreateUpdateSqlParams(SqlScriptParams):
+    """``create-update-sql``: create the table if missing, then run SQL, in one transaction."""
+
+    table_definition: NonEmpty
+    analyze_table: bool = True
+    non_transactional: bool = False
+
+    table_keys: ClassVar[tuple[str, ...]] = ("table_definition",)
+
+
+class SqlCommandParams(SqlScriptParams):
+    """``sql-command``: run SQL on the warehouse, optionally in a Redshift WLM queue."""
+
+    queue: Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-.]+$", max_length=127)] | None = None
+    wrap_transaction: bool = True
+
+
+class ReloadParams(UpsertParams):
+    """``reload``: an upsert that replaces every destination row (``delete_existing``)."""
+
+    delete_existing: bool = True
+
+    @model_validator(mode="after")
+    def _replaces(self) -> ReloadParams:
+        if not self.delete_existing:
+            raise ValueError("delete_existing: reload always replaces every row; use upsert")
+        return self
+
+
+class DeltaLoadParams(UpsertParams):
+    """``delta-load``: an upsert of the source rows dated on or after the destination's latest
+    ``date_column`` minus ``window`` days."""
+
+    date_column: Name
+    window: Annotated[int, Field(ge=0, le=100_000)] = 0
+
+    @model_validator(mode="after")
+    def _generated_filter(self) -> DeltaLoadParams:
+        if self.filter_clause is not None:
+            raise ValueError("filter_clause: delta-load generates it from date_column and window")
+        if self.delete_existing:
+            raise ValueError("delete_existing: a delta load keeps the rows outside the window")
+        return self
+
+
+class LoadReloadPkParams(StepParams):
+    """``load-reload-pk``: load a staging table, reload production from it, check its key."""
+
+    staging_table_definition: NonEmpty
+    production_table_definition: NonEmpty
+    analyze_table: bool = True
+    enforce_primary_key: bool = True
+    non_transactional: bool = False
+
+    table_keys: ClassVar[tuple[str, ...]] = (
+        "staging_table_definition",
+        "production_table_definition",
+    )
+    primary_key_required: ClassVar[tuple[str, ...]] = ("production_table_definition",)
+
+
+class ExtractRedshiftParams(StepParams):
+    """``extract-redshift``: a whole warehouse table to staged files (UNLOAD on Redshift)."""
+
+    schema_: Name = Field(alias="schema")
+    table: TableName
+    insert_mode: InsertMode = "TRUNCATE"
+    """Accepted for compatibility: Dataduct passed it through and nothing used it."""
+
+
+class ExtractPostgresParams(StepParams):
+    """``extract-postgres``: a query or table from the configured ``postgres`` connection."""
+
+    sql: NonEmpty | None = None
+    table: QualifiedName | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ExtractPostgresParams:
+        exactly_one(self, "sql", "table")
+        return self
+
+
+class LoadRedshiftParams(StepParams):
+    """``load-redshift``: COPY staged rows into an existing warehouse table."""
+
+    schema_: Name = Field(alias="schema")
+    table: TableName
+    insert_mode: InsertMode = "TRUNCATE"
+    max_errors: Annotated[int, Field(ge=0, le=100_000)] = 0
+    replace_invalid_char: (
+        Annotated[str, BeforeValidator(_unquote_char), Field(min_length=1, max_length=1)] | None
+    ) = None
+    compression: Literal["gzip", "bzip2", "lzo"] | None = None
+
+
+class LoadPostgresParams(StepParams):
+    """``load-postgres``: insert staged rows into the ``postgres`` connection with a
+    parameterised ``INSERT ... VALUES (?, ...)``."""
+
+    table: QualifiedName
+    insert_query: NonEmpty
+    max_errors: Annotated[int, Field(ge=0)] | None = None
+    """Accepted and ignored, as in Dataduct."""
+    replace_invalid_char: str | None = None
+    """Accepted and ignored, as in Dataduct."""
+
+    @model_validator(mode="after")
+    def _parameterised_insert(self) -> LoadPostgresParams:
+        from airflow_dataduct.sql.load_modes import qmark_to_format
+
+        statements = split_statements(self.insert_query)
+        if len(statements) != 1 or not statements[0].upper().startswith("INSERT"):
+            raise ValueError("insert_query: give one INSERT ... VALUES (?, ...) statement")
+        if placeholder_count(qmark_to_format(statements[0])) == 0:
+            raise ValueError("insert_query: no ? placeholder for the staged columns")
+        return self
+
+
+register_step_models(
+    {
+        "create-update-sql": CreateUpdateSqlParams,
+        "sql-command": SqlCommandParams,
+        "reload": ReloadParams,
+        "delta-load": DeltaLoadParams,
+        "load-reload-pk": LoadReloadPkParams,
+        "extract-redshift": ExtractRedshiftParams,
+        "extract-postgres": ExtractPostgresParams,
+        "load-redshift": LoadRedshiftParams,
+        "load-postgres": LoadPostgresParams,
+    }
+)
+NOT_YET_SUPPORTED_KEYS.update(
+    {
+        "load-reload-pk": frozenset({"script_arguments", "log_to_s3"}),
+        "extract-redshift": frozenset({"output_path"}),
+        "extract-postgres": frozenset({"output_path"}),
+    }
+)

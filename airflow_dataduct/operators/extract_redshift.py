@@ -1,0 +1,131 @@
+"""``extract-redshift``: a whole warehouse table into staged files (spec §3.4).
+
+Redshift: ``UNLOAD`` straight into the S3 staging location, then the staging manifest made
+from UNLOAD's own (``MANIFEST VERBOSE``), so the next load reads exactly what was unloaded.
+PostgreSQL (the local stand-in): ``COPY (SELECT ...) TO STDOUT`` streamed into the staging
+store, as extract-rds does.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from airflow_dataduct.errors import StepFailed
+from airflow_dataduct.operators.base import WarehouseOperator
+from airflow_dataduct.operators.extract_rds import stream_postgres
+from airflow_dataduct.operators.redshift import redacted_credentials, redshift_credentials
+from airflow_dataduct.sql.copy import postgres_copy_to_stdout_sql
+from airflow_dataduct.sql.identifiers import Dialect
+from airflow_dataduct.sql.unload import redshift_unload_sql, select_table_sql
+from airflow_dataduct.staging import Manifest, Part, StagedWriter, StagingStore, open_store
+
+log = logging.getLogger(__name__)
+
+UNLOAD_NAME = "part-"
+"""UNLOAD's file name prefix inside the attempt folder (``part-0000_part_00.gz``, ...)."""
+
+
+def manifest_from_unload(store: StagingStore, prefix: str, attempt: str, text: str) -> Manifest:
+    """The staging manifest for the files an UNLOAD listed in its verbose manifest."""
+    data = json.loads(text)
+    base = store.uri(prefix) + "/"
+    parts = []
+    for entry in data.get("entries", []):
+        url = entry["url"]
+        if not url.startswith(base + attempt + "/"):
+            raise ValueError(f"UNLOAD wrote {url}, outside {base}{attempt}/")
+        meta = entry.get("meta", {})
+        parts.append(Part(url[len(base) :], int(meta["record_count"]), int(meta["content_length"])))
+    columns = tuple(e["name"] for e in data.get("schema", {}).get("elements", []))
+    return Manifest(prefix, tuple(parts), sum(p.rows for p in parts), columns)
+
+
+class ExtractRedshiftOperator(WarehouseOperator):
+    """Extract ``schema.table`` from the warehouse into ``<staging>/<staging_prefix>/``."""
+
+    template_fields: Sequence[str] = ("staging_prefix", "extract_sql")
+    template_fields_renderers = {"extract_sql": "sql"}
+    ui_color = "#e8f4e0"
+
+    def __init__(
+        self,
+        *,
+        schema: str,
+        table: str,
+        staging_location: str,
+        staging_prefix: str,
+        aws_conn_id: str = "aws_default",
+        iam_role: str | None = None,
+        part_size: int = 128 << 20,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.schema = schema
+        self.table = table
+        self.staging_location = staging_location
+        self.staging_prefix = staging_prefix
+        self.aws_conn_id = aws_conn_id
+        self.iam_role = iam_role
+        self.part_size = part_size
+        self.extract_sql = ""
+
+    def prepare_sql(self, dialect: Dialect) -> None:
+        query = select_table_sql(self.schema, self.table)
+        if dialect is Dialect.REDSHIFT:
+            target = f"{self.staging_location}/<staging prefix>/attempt-<id>/{UNLOAD_NAME}"
+            self.extract_sql = redshift_unload_sql(
+                query, target, redacted_credentials(self.iam_role)
+            )
+        else:
+            self.extract_sql = postgres_copy_to_stdout_sql(query)
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        store = open_store(self.staging_location, self.aws_conn_id)
+        try:
+            if self.warehouse.dialect is Dialect.REDSHIFT:
+                manifest = self._unload(store)
+            else:
+                manifest = self._copy_out(store)
+        except Exception as exc:
+            raise StepFailed(self.task_id, "extract-redshift", exc) from exc
+        log.info(
+            "Extracted %s rows of %s.%s into %s part(s) at %s",
+            f"{manifest.rows:,}",
+            self.schema,
+            self.table,
+            len(manifest.parts),
+            store.uri(self.staging_prefix),
+        )
+        return {"uri": store.uri(self.staging_prefix), "rows": manifest.rows}
+
+    def _copy_out(self, store: StagingStore) -> Manifest:
+        def writer_factory(columns: tuple[str, ...]) -> StagedWriter:
+            return store.writer(self.staging_prefix, self.part_size, columns)
+
+        query = select_table_sql(self.schema, self.table)
+        writer = stream_postgres(self.warehouse.hook, query, writer_factory)
+        assert writer.manifest is not None
+        return writer.manifest
+
+    def _unload(self, store: StagingStore) -> Manifest:
+        attempt = f"attempt-{uuid.uuid4().hex[:12]}"
+        target = store.uri(self.staging_prefix, f"{attempt}/{UNLOAD_NAME}")
+        if not target.startswith("s3://"):
+            raise ValueError(f"Redshift unloads to S3; staging location {target} is local")
+        credentials = redshift_credentials(self.iam_role, self.aws_conn_id)
+        query = select_table_sql(self.schema, self.table)
+        try:
+            with self.warehouse.transaction() as cursor:
+                cursor.execute(redshift_unload_sql(query, target, credentials))
+            text = store.read_text(self.staging_prefix, f"{attempt}/{UNLOAD_NAME}manifest")
+            manifest = manifest_from_unload(store, self.staging_prefix, attempt, text)
+            store.publish_manifest(manifest)
+        except BaseException:
+            store.remove_attempt(self.staging_prefix, attempt)
+            raise
+        store.remove_other_attempts(self.staging_prefix, attempt)
+        return manifest

@@ -1,0 +1,177 @@
+"""``load-redshift``: COPY staged rows into an existing warehouse table (spec §3.6).
+
+Every ``insert_mode`` runs in one transaction holding a write lock, so a failed load leaves
+the table as it was: ``TRUNCATE`` replaces the rows, ``APPEND`` adds them, ``KEEP_EXISTING``
+adds only rows with a new primary key and ``OVERWRITE_EXISTING`` replaces rows whose key is
+staged and adds the rest (both through a temporary table, using the table's declared key).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from airflow_dataduct.errors import StepFailed
+from airflow_dataduct.operators.base import WarehouseOperator
+from airflow_dataduct.operators.redshift import redacted_credentials, redshift_credentials
+from airflow_dataduct.sql.copy import CopyOptions, postgres_copy_from_stdin_sql, redshift_copy_sql
+from airflow_dataduct.sql.ddl import table_columns_sql, table_exists_sql
+from airflow_dataduct.sql.identifiers import Dialect
+from airflow_dataduct.sql.load_modes import (
+    create_load_temp_sql,
+    load_temp_table,
+    merge_statements,
+    primary_key_columns_sql,
+)
+from airflow_dataduct.staging import Manifest, StagingStore, open_store
+from airflow_dataduct.tables.model import Column, Table
+from airflow_dataduct.warehouse import clear_table_sql, lock_table_sql
+
+log = logging.getLogger(__name__)
+
+
+def existing_table(cursor: Any, schema: str, name: str) -> Table:
+    """The table as the warehouse catalog has it (columns and primary key); it must exist."""
+    probe = Table(schema=schema, name=name, columns=())
+    cursor.execute(table_exists_sql(probe))
+    if not cursor.fetchone()[0]:
+        raise LookupError(
+            f"table {schema}.{name} does not exist: load-redshift loads into an existing "
+            "table (create it first, or use create-load-redshift)"
+        )
+    cursor.execute(table_columns_sql(probe))
+    columns = tuple(Column(r[0], "", i) for i, r in enumerate(cursor.fetchall(), 1))
+    cursor.execute(primary_key_columns_sql(schema, name))
+    key = tuple(r[0] for r in cursor.fetchall())
+    return Table(schema=schema, name=name, columns=columns, primary_key=key)
+
+
+class LoadRedshiftOperator(WarehouseOperator):
+    """Load the staged output of the input step into ``schema.table`` with ``insert_mode``."""
+
+    template_fields: Sequence[str] = ("staging_prefix", "load_sql")
+    template_fields_renderers = {"load_sql": "sql"}
+
+    def __init__(
+        self,
+        *,
+        schema: str,
+        table: str,
+        staging_location: str,
+        staging_prefix: str,
+        insert_mode: str = "TRUNCATE",
+        max_errors: int = 0,
+        replace_invalid_char: str | None = None,
+        compression: str | None = None,
+        aws_conn_id: str = "aws_default",
+        iam_role: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.schema = schema
+        self.table = table
+        self.staging_location = staging_location
+        self.staging_prefix = staging_prefix
+        self.insert_mode = insert_mode
+        self.max_errors = max_errors
+        self.replace_invalid_char = replace_invalid_char
+        self.compression = compression
+        self.aws_conn_id = aws_conn_id
+        self.iam_role = iam_role
+        self.load_sql = ""
+
+    def copy_options(self, compression: str) -> CopyOptions:
+        return CopyOptions(
+            compression=compression,
+            max_errors=self.max_errors,
+            replace_invalid_char=self.replace_invalid_char,
+        )
+
+    def _target_for_display(self) -> Table:
+        return Table(schema=self.schema, name=self.table, columns=())
+
+    def prepare_sql(self, dialect: Dialect) -> None:
+        target = self._target_for_display()
+        if self.insert_mode in ("KEEP_EXISTING", "OVERWRITE_EXISTING"):
+            target = load_temp_table(target)
+        if dialect is Dialect.REDSHIFT:
+            uri = f"{self.staging_location}/{self.staging_prefix}/copy.manifest"
+            options = self.copy_options(self.compression or "gzip")
+            sql = redshift_copy_sql(target, uri, redacted_credentials(self.iam_role), options)
+        else:
+            sql = postgres_copy_from_stdin_sql(target)
+        self.load_sql = f"-- insert_mode {self.insert_mode}\n{sql.replace(' () ', ' ')}"
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        store = open_store(self.staging_location, self.aws_conn_id)
+        manifest = store.read_manifest(self.staging_prefix)
+        if self.compression and self.compression != manifest.compression:
+            raise StepFailed(
+                self.task_id,
+                "load-redshift",
+                f"compression is {self.compression} but the staged files are "
+                f"{manifest.compression} ({store.uri(self.staging_prefix)})",
+            )
+        if self.warehouse.dialect is Dialect.POSTGRES and (
+            self.max_errors or self.replace_invalid_char
+        ):
+            log.info("max_errors / replace_invalid_char are Redshift COPY options: ignored here")
+        try:
+            loaded = self._load(store, manifest)
+        except Exception as exc:
+            raise StepFailed(self.task_id, "load-redshift", exc) from exc
+        log.info(
+            "Loaded %s rows into %s.%s (%s)",
+            f"{loaded:,}",
+            self.schema,
+            self.table,
+            self.insert_mode,
+        )
+        return {"table": f"{self.schema}.{self.table}", "rows": loaded, "mode": self.insert_mode}
+
+    def _copy_kwargs(self, manifest: Manifest) -> dict[str, Any]:
+        if self.warehouse.dialect is not Dialect.REDSHIFT:
+            return {}
+        return {
+            "credentials": redshift_credentials(self.iam_role, self.aws_conn_id),
+            "options": self.copy_options(manifest.compression),
+        }
+
+    def _load(self, store: StagingStore, manifest: Manifest) -> int:
+        dialect = self.warehouse.dialect
+        copy = self._copy_kwargs(manifest)
+        with self.warehouse.transaction() as cursor:
+            target = existing_table(cursor, self.schema, self.table)
+            if manifest.columns and len(manifest.columns) != len(target.columns):
+                raise ValueError(
+                    f"staged data has {len(manifest.columns)} columns but {target.full_name} "
+                    f"has {len(target.columns)} ({', '.join(target.column_names)})"
+                )
+            cursor.execute(lock_table_sql(target, dialect))
+            if self.insert_mode == "TRUNCATE":
+                cursor.execute(clear_table_sql(target, dialect))
+            if self.insert_mode in ("TRUNCATE", "APPEND"):
+                loaded = self.warehouse.copy_staged(cursor, target, store, manifest, **copy)
+            else:
+                statements = merge_statements(target, self.insert_mode)
+                cursor.execute(create_load_temp_sql(target))
+                temp = load_temp_table(target)
+                loaded = self.warehouse.copy_staged(cursor, temp, store, manifest, **copy)
+                for sql in statements:
+                    cursor.execute(sql)
+            self._check_count(loaded, manifest)
+        return loaded
+
+    def _check_count(self, loaded: int, manifest: Manifest) -> None:
+        """Every staged row loaded, or at most ``max_errors`` fewer on Redshift."""
+        allowed = self.max_errors if self.warehouse.dialect is Dialect.REDSHIFT else 0
+        if not manifest.rows - allowed <= loaded <= manifest.rows:
+            raise RuntimeError(
+                f"loaded {loaded} rows into {self.schema}.{self.table} but {manifest.rows} "
+                "were staged"
+            )
+        if loaded < manifest.rows:
+            log.warning(
+                "%s staged rows rejected (max_errors %s)", manifest.rows - loaded, self.max_errors
+            )
