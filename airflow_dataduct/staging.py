@@ -193,6 +193,10 @@ class StagingStore(abc.ABC):
     def remove_other_attempts(self, prefix: str, keep: str) -> None:
         """Delete the parts of every attempt but ``keep``."""
 
+    @abc.abstractmethod
+    def remove_prefix(self, prefix: str) -> None:
+        """Delete everything staged under ``prefix`` (manifests and every attempt)."""
+
     def writer(self, prefix: str, part_size: int, columns: tuple[str, ...] = ()) -> StagedWriter:
         """A writer for a step's output under ``prefix``."""
         return StagedWriter(self, prefix, part_size, columns)
@@ -206,15 +210,38 @@ class StagingStore(abc.ABC):
                 f"no staged data at {self.uri(prefix)}: its extract has not completed"
             ) from None
 
+    aws_conn_id: str = "aws_default"
+    """AWS connection for parts stored outside the store (listings of ``extract-s3`` data)."""
+
+    def iter_part(
+        self, manifest: Manifest, part: Part, chunk_size: int = READ_CHUNK
+    ) -> Iterator[bytes]:
+        """The decompressed bytes of one part, as stored; a part named by a full URI (an
+        ``extract-s3`` listing) is read from there."""
+        external = "://" in part.name or os.path.isabs(part.name)
+        with (
+            open_location(part.name, self.aws_conn_id)
+            if external
+            else self.open_raw(manifest.prefix, part.name)
+        ) as raw:
+            gzipped = manifest.compression == "gzip" or (
+                manifest.compression == "auto" and part.name.endswith(".gz")
+            )
+            stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
+            while chunk := stream.read(chunk_size):
+                yield chunk
+
     def iter_records(self, manifest: Manifest, chunk_size: int = READ_CHUNK) -> Iterator[bytes]:
-        """The decompressed interchange bytes of every part, in bounded chunks."""
+        """The decompressed interchange bytes of every part, in bounded chunks (Dataduct TSV
+        parts are converted on the way, spec §2.5)."""
+        from airflow_dataduct import dataduct_tsv
+
         for part in manifest.parts:
-            with (
-                self.open_raw(manifest.prefix, part.name) as raw,
-                gzip.GzipFile(fileobj=raw, mode="rb") as records,
-            ):
-                while chunk := records.read(chunk_size):
-                    yield chunk
+            chunks = self.iter_part(manifest, part, chunk_size)
+            if manifest.format == dataduct_tsv.FORMAT_NAME:
+                yield from (data for data, _ in dataduct_tsv.to_interchange(chunks))
+            else:
+                yield from chunks
 
 
 class LocalStagingStore(StagingStore):
@@ -229,15 +256,22 @@ class LocalStagingStore(StagingStore):
     def uri(self, prefix: str, name: str = "") -> str:
         return str(self._path(prefix, name))
 
+    def _private_dir(self, folder: Path) -> None:
+        """Create ``folder`` and each missing parent owner-only (``mkdir(parents=True)`` would
+        give the parents the umask's permissions)."""
+        missing = [p for p in (folder, *folder.parents) if not p.exists()]
+        for path in reversed(missing):
+            path.mkdir(mode=0o700, exist_ok=True)
+
     def put_file(self, prefix: str, name: str, local: Path) -> None:
         target = self._path(prefix, name)
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._private_dir(target.parent)
         shutil.move(str(local), target)
         os.chmod(target, 0o600)
 
     def publish_manifest(self, manifest: Manifest) -> None:
         folder = self._path(manifest.prefix)
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._private_dir(folder)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".manifest-")
         try:
             with os.fdopen(fd, "w") as out:
@@ -262,11 +296,84 @@ class LocalStagingStore(StagingStore):
             if child.name != keep:
                 shutil.rmtree(child, ignore_errors=True)
 
+    def remove_prefix(self, prefix: str) -> None:
+        shutil.rmtree(self._path(prefix), ignore_errors=True)
+
 
 def open_store(location: str, aws_conn_id: str = "aws_default") -> StagingStore:
     """The store for a staging root: ``s3://bucket/prefix`` or a local directory."""
+    store: StagingStore
     if location.startswith("s3://"):
         from airflow_dataduct.s3_staging import S3StagingStore
 
-        return S3StagingStore(location, aws_conn_id)
-    return LocalStagingStore(location)
+        store = S3StagingStore(location, aws_conn_id)
+    else:
+        store = LocalStagingStore(location)
+    store.aws_conn_id = aws_conn_id
+    return store
+
+
+def open_location(uri: str, aws_conn_id: str = "aws_default") -> IO[bytes]:
+    """A binary stream of one object: ``s3://bucket/key`` or a local file path."""
+    if uri.startswith("s3://"):
+        from airflow_dataduct.s3_staging import open_s3_object
+
+        return open_s3_object(uri, aws_conn_id)
+    return open(uri.removeprefix("file://"), "rb")
+
+
+def listing_manifest(uri: str, aws_conn_id: str = "aws_default") -> Manifest:
+    """A manifest of existing data that no extract staged (``extract-s3``, ``input_path``):
+    the object ``uri``, or every object under it, each part named by its full URI. The data is
+    Dataduct TSV (spec §2.5), gzip where the name ends in ``.gz``; ``rows`` is not counted."""
+    from airflow_dataduct import dataduct_tsv
+
+    if uri.startswith("s3://"):
+        from airflow_dataduct.s3_staging import list_s3_objects
+
+        objects = list_s3_objects(uri, aws_conn_id)
+    else:
+        objects = _list_local(Path(uri.removeprefix("file://")))
+    if not objects:
+        raise FileNotFoundError(f"no data at {uri}")
+    parts = tuple(Part(name, 0, size) for name, size in objects)
+    return Manifest(uri, parts, 0, format=dataduct_tsv.FORMAT_NAME, compression="auto")
+
+
+def _list_local(path: Path) -> list[tuple[str, int]]:
+    if path.is_file():
+        return [(str(path), path.stat().st_size)]
+    if not path.is_dir():
+        return []
+    files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return [(str(p), p.stat().st_size) for p in files]
+
+
+HADOOP_SUCCESS = "_SUCCESS"
+
+
+def hadoop_output_manifest(store: StagingStore, prefix: str) -> Manifest:
+    """A manifest of a Hadoop job's output folder (an EMR step's output node): every part file
+    under ``prefix``, once the job's ``_SUCCESS`` marker exists. Names starting with ``_`` or
+    ``.`` (``_SUCCESS``, ``_logs/``) and the load's own manifests are skipped. The parts are
+    interchange TSV, gzip where named ``.gz``; ``rows`` is -1 (not counted)."""
+    try:
+        store.read_text(prefix, HADOOP_SUCCESS)
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"no completed job output at {store.uri(prefix)}: {HADOOP_SUCCESS} is missing"
+        ) from None
+    base = store.uri(prefix).rstrip("/") + "/"
+    if base.startswith("s3://"):
+        from airflow_dataduct.s3_staging import list_s3_objects
+
+        objects = list_s3_objects(base, store.aws_conn_id)
+    else:
+        objects = _list_local(Path(base))
+    parts = []
+    for uri, size in objects:
+        name = uri.removeprefix(base)
+        hidden = any(p.startswith(("_", ".")) for p in name.split("/"))
+        if not hidden and name not in (MANIFEST, COPY_MANIFEST):
+            parts.append(Part(name, -1, size))
+    return Manifest(prefix, tuple(parts), -1, compression="auto")

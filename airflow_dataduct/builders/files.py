@@ -1,0 +1,124 @@
+"""Builders of ``extract-local``, ``extract-s3``, ``transform``, ``qa-transform`` and
+``pipeline-dependencies``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import BaseOperator
+
+from airflow_dataduct.builders.registry import BuildContext, register
+from airflow_dataduct.model.pipeline import StepSpec
+from airflow_dataduct.model.steps_files import (
+    ExtractLocalParams,
+    ExtractS3Params,
+    PipelineDependenciesParams,
+    QATransformParams,
+    TransformParams,
+)
+from airflow_dataduct.operators.dependencies import PipelineDependenciesSensor
+from airflow_dataduct.operators.extract_files import ExtractLocalOperator, ExtractS3Operator
+from airflow_dataduct.operators.transform import TransformOperator
+
+
+@register("extract-local")
+def build_extract_local(ctx: BuildContext, step: StepSpec) -> BaseOperator:
+    assert isinstance(step.params, ExtractLocalParams)
+    return ExtractLocalOperator(
+        path=str(ctx.config.base_dir / step.params.path),
+        staging_prefix=ctx.staging_prefix(step.name),
+        **ctx.staging_kwargs(),
+        **ctx.task_kwargs(step),
+    )
+
+
+@register("extract-s3")
+def build_extract_s3(ctx: BuildContext, step: StepSpec) -> BaseOperator:
+    assert isinstance(step.params, ExtractS3Params)
+    return ExtractS3Operator(
+        uri=step.params.uri,
+        staging_prefix=ctx.staging_prefix(step.name),
+        **ctx.staging_kwargs(),
+        **ctx.task_kwargs(step),
+    )
+
+
+def _program(ctx: BuildContext, params: TransformParams) -> dict[str, str | None]:
+    base = ctx.config.base_dir
+    return {
+        "command": params.command,
+        "script": str(base / params.script) if params.script else None,
+        "script_uri": params.script_uri,
+        "script_directory": str(base / params.script_directory)
+        if params.script_directory
+        else None,
+        "script_name": params.script_name,
+    }
+
+
+def _input_location(ctx: BuildContext, source: str) -> str:
+    """A staging prefix, or the ``s3://`` output of an EMR step (a plain prefix, no manifest)."""
+    from airflow_dataduct.builders.emr import output_uri
+    from airflow_dataduct.model.steps_emr import EMR_STEP_TYPES
+
+    producer = ctx.pipeline.output_nodes.get(source)
+    node = source if producer else None
+    if ctx.pipeline.step(producer or source).step_type in EMR_STEP_TYPES:
+        return output_uri(ctx, producer or source, node)
+    return ctx.staging_prefix(source)
+
+
+@register("transform")
+def build_transform(ctx: BuildContext, step: StepSpec) -> BaseOperator:
+    params = step.params
+    assert isinstance(params, TransformParams)
+    inputs = [[i.subdir or "", _input_location(ctx, i.source)] for i in step.inputs]
+    return TransformOperator(
+        arguments=params.arguments(),
+        inputs=inputs if params.takes_input else [],
+        input_uri=params.input_path if params.takes_input else None,
+        output_prefix=None if params.no_output else ctx.staging_prefix(step.name),
+        output_nodes=params.output_nodes,
+        **_program(ctx, params),
+        **ctx.staging_kwargs(),
+        **ctx.task_kwargs(step),
+    )
+
+
+@register("qa-transform")
+def build_qa_transform(ctx: BuildContext, step: StepSpec) -> BaseOperator:
+    params = step.params
+    assert isinstance(params, QATransformParams)
+    arguments = [*params.arguments(), f"--test_name={ctx.test_name(step)}"]
+    topic = params.sns_topic_arn or ctx.config.sns.warning_topic_arn
+    if topic:
+        arguments.append(f"--sns_topic_arn={topic}")
+    return TransformOperator(
+        arguments=arguments,
+        **_program(ctx, params),
+        **ctx.staging_kwargs(),
+        **ctx.task_kwargs(step),
+    )
+
+
+@register("pipeline-dependencies")
+def build_pipeline_dependencies(ctx: BuildContext, step: StepSpec) -> BaseOperator:
+    params = step.params
+    assert isinstance(params, PipelineDependenciesParams)
+    prefix = ctx.config.defaults.name_prefix
+
+    def dag_ids(names: list[str]) -> list[str]:
+        return [f"{prefix}_{n}" if prefix else n for n in names]
+
+    extra = {"day": params.start_date.isoformat()} if params.start_date else {}
+    return PipelineDependenciesSensor(
+        dependencies=dag_ids(params.dependent_pipelines),
+        ok_to_fail=dag_ids(params.dependent_pipelines_ok_to_fail),
+        poke_interval=params.refresh_rate,
+        timeout=dt.timedelta(seconds=params.timeout),
+        sns_topic_arn=ctx.config.sns.failure_topic_arn,
+        sns_conn_id=ctx.config.sns.aws_conn_id,
+        pipeline_name=ctx.pipeline.dag_id,
+        **extra,
+        **ctx.task_kwargs(step),
+    )

@@ -1,0 +1,4 @@
+CREATE TABLE staging.greetings (
+    id INTEGER PRIMARY KEY,
+    greeting VARCHAR(100)
+);

@@ -1,0 +1,230 @@
+"""Dataduct's own example pipelines (tests/fixtures/dataduct_examples, unchanged): every one
+validates with Dataduct's graph, and those that need no external system run on the local stack."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_dataduct.config import find_config
+from airflow_dataduct.errors import DefinitionErrors
+from airflow_dataduct.loader import load_dags
+from airflow_dataduct.model.pipeline import Pipeline, pipeline_files, read_pipeline
+from tests.integration.conftest import ROOT, MotoS3, Stack
+
+pytestmark = pytest.mark.integration
+
+EXAMPLES = ROOT / "tests" / "fixtures" / "dataduct_examples"
+RUN_DATE = dt.datetime(2026, 3, 1, 1, 0, tzinfo=dt.timezone.utc)
+
+GRAPHS: dict[str, dict[str, set[str]]] = {
+    "example_bootstrap": {"bootstrap_override": set(), "TransformStep0": set()},
+    "example_column_check": {"ColumnCheckStep0": set()},
+    "example_count_check": {"CountCheckStep0": set()},
+    "example_create_and_load_redshift": {
+        "ExtractLocalStep0": set(),
+        "CreateAndLoadStep0": {"ExtractLocalStep0"},
+    },
+    "example_create_update_sql": {"CreateUpdateSqlStep0": set()},
+    "example_custom_extract_local": {"CustomExtractLocalStep0": set()},
+    "example_double_input": {"step1": set(), "step2": set(), "TransformStep0": {"step1", "step2"}},
+    "example_double_output": {
+        "step1_a": set(),
+        "step1_b": set(),
+        "TransformStep0": {"step1_a", "step1_b"},
+        "profiler_1": {"TransformStep0"},
+        "profiler_2": {"TransformStep0"},
+    },
+    "example_emr_streaming": {
+        "ExtractLocalStep0": set(),
+        "EMRStreamingStep0": {"ExtractLocalStep0"},
+        "TransformStep0": {"EMRStreamingStep0"},
+    },
+    "example_extract_local": {"ExtractLocalStep0": set()},
+    "example_extract_postgres": {"ExtractPostgresStep0": set()},
+    "example_extract_rds": {"ExtractRdsStep0": set(), "ExtractRdsStep1": set()},
+    "example_extract_redshift": {"ExtractRedshiftStep0": set()},
+    "example_extract_s3": {"ExtractS3Step0": set()},
+    "example_failed_pipeline": {"failure_step": set()},
+    "example_load_postgres": {"ExtractS3Step0": set(), "LoadPostgresStep0": {"ExtractS3Step0"}},
+    "example_load_redshift": {
+        "ExtractLocalStep0": set(),
+        "LoadRedshiftStep0": {"ExtractLocalStep0"},
+    },
+    "example_load_reload_primary_key_check": {
+        "ExtractLocalStep0": set(),
+        "LoadReloadAndPrimaryKeyStep0": {"ExtractLocalStep0"},
+    },
+    "example_pipeline_dependency": {
+        "dependency_step": set(),
+        "TransformStep1": {"dependency_step"},
+    },
+    "example_primary_key_check": {"PrimaryKeyCheckStep0": set()},
+    "example_reload": {
+        "ExtractLocalStep0": set(),
+        "CreateAndLoadStep0": {"ExtractLocalStep0"},
+        "ReloadStep0": {"CreateAndLoadStep0"},
+    },
+    "example_sql_command": {"SqlCommandStep0": set()},
+    "example_transform": {
+        "extract-node": set(),
+        "TransformStep0": {"extract-node"},
+        "TransformStep1": {"extract-node"},
+    },
+    "example_upsert": {
+        "ExtractLocalStep0": set(),
+        "CreateAndLoadStep0": {"ExtractLocalStep0"},
+        "UpsertStep0": {"CreateAndLoadStep0"},
+    },
+}
+"""Each example's steps and their upstream steps, by Dataduct's rules (spec §2.2, §8); the
+edges from bootstrap steps to every other step are added by the DAG factory, not listed here."""
+
+PENDING = {
+    "example_column_check": ("log_to_s3", "PRIMARY_KEY_SET"),
+    "example_count_check": ("log_to_s3",),
+    "example_extract_postgres": ("output_path",),
+    "example_primary_key_check": ("log_to_s3", "script_arguments"),
+}
+"""Examples using keys of other step families not built yet: until they are, their only
+errors must be these "not supported yet" keys (and column-check's PRIMARY_KEY_SET rule)."""
+
+
+def read_example(path: Path) -> Pipeline:
+    return read_pipeline(path, find_config(EXAMPLES))
+
+
+def graph(pipeline: Pipeline) -> dict[str, set[str]]:
+    return {s.name: set(s.upstream) for s in pipeline.steps}
+
+
+def test_every_dataduct_example_is_covered() -> None:
+    names = {p.stem for p in pipeline_files(EXAMPLES)}
+    assert len(names) == 24
+    assert {read_example_name(p) for p in pipeline_files(EXAMPLES)} == set(GRAPHS)
+
+
+def read_example_name(path: Path) -> str:
+    for line in path.read_text().splitlines():
+        if line.startswith("name:"):
+            return line.split(":", 1)[1].strip()
+    raise AssertionError(path)
+
+
+@pytest.mark.parametrize("path", pipeline_files(EXAMPLES), ids=lambda p: p.stem)
+def test_example_validates_with_dataduct_graph(path: Path) -> None:
+    name = read_example_name(path)
+    try:
+        pipeline = read_example(path)
+    except DefinitionErrors as exc:
+        allowed = PENDING.get(name)
+        assert allowed, f"{name} does not validate:\n{exc}"
+        for error in exc.errors:
+            assert any(key in str(error) for key in allowed), str(error)
+        return
+    assert graph(pipeline) == GRAPHS[name]
+
+
+@pytest.fixture
+def examples(stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The examples on the local stack: staging in a temporary folder, the warehouse of
+    ``stack``; ``dev`` tables created as Dataduct's examples expect."""
+    folder = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, folder)
+    config = folder / "dataduct.yaml"
+    text = config.read_text().replace(
+        "location: s3://dataduct-examples/staging", f"location: {tmp_path / 'staging'}"
+    )
+    config.write_text(text)
+    monkeypatch.setenv("DATADUCT_DEFINITIONS_DIR", str(folder))
+    return folder
+
+
+def run(folder: Path, dag_id: str) -> Any:
+    dag = load_dags(folder)[dag_id]
+    return dag.test(logical_date=RUN_DATE)
+
+
+def warehouse_rows(stack: Stack, sql: str) -> list[tuple[Any, ...]]:
+    with stack.warehouse() as conn:
+        return conn.execute(sql).fetchall()
+
+
+EXPECTED_TEST_TABLE = [(1, "thisis a roooow"), (3, ""), (4, None)]
+
+
+@pytest.mark.parametrize(
+    ("dag_id", "table"),
+    [
+        ("example_create_and_load_redshift", "dev.test_table"),
+        ("example_upsert", "dev.test_table_2"),
+        ("example_reload", "dev.test_table_2"),
+    ],
+)
+def test_extract_local_examples_load_the_warehouse(
+    examples: Path, stack: Stack, dag_id: str, table: str
+) -> None:
+    assert run(examples, dag_id).state == "success"
+    rows = warehouse_rows(stack, f"SELECT id, description FROM {table} ORDER BY id")
+    assert rows == EXPECTED_TEST_TABLE
+
+
+def test_transform_examples_run_scripts_on_staged_files(examples: Path) -> None:
+    for dag_id in ("example_transform", "example_double_input", "example_double_output"):
+        assert run(examples, dag_id).state == "success", dag_id
+    staged = list((examples.parent / "staging").rglob("manifest.json"))
+    double_output = [p for p in staged if "example_double_output" in str(p)]
+    assert {p.parent.name for p in double_output} >= {"step2_a", "step2_b", "profiler_1"}
+
+
+def test_failed_pipeline_example_fails(examples: Path) -> None:
+    assert run(examples, "example_failed_pipeline").state == "failed"
+
+
+def test_custom_step_example_runs_the_custom_class(examples: Path) -> None:
+    assert run(examples, "example_custom_extract_local").state == "success"
+    manifests = list((examples.parent / "staging").rglob("CustomExtractLocalStep0/manifest.json"))
+    assert len(manifests) == 1 and '"rows": 3' in manifests[0].read_text()
+
+
+def test_pipeline_dependency_example_waits_for_same_day_runs(examples: Path) -> None:
+    assert run(examples, "example_transform").state == "success"
+    assert run(examples, "example_failed_pipeline").state == "failed"
+    assert run(examples, "example_pipeline_dependency").state == "success"
+
+
+def test_extract_s3_example_reads_the_object_from_s3(
+    examples: Path, stack: Stack, moto_s3: MotoS3
+) -> None:
+    client = moto_s3.client()
+    client.create_bucket(Bucket="elasticmapreduce")
+    client.put_object(
+        Bucket="elasticmapreduce",
+        Key="samples/wordcount/wordSplitter.py",
+        Body=b"#!/usr/bin/python\nimport sys\n\nfor line in sys.stdin:\n    print(line)\n",
+    )
+    assert run(examples, "example_extract_s3").state == "success"
+    manifest = next((examples.parent / "staging").rglob("ExtractS3Step0/manifest.json"))
+    text = manifest.read_text()
+    assert "s3://elasticmapreduce/samples/wordcount/wordSplitter.py" in text
+    assert '"rows": 4' in text
+
+
+def test_warehouse_examples_run_in_sequence(examples: Path, stack: Stack) -> None:
+    """load-reload-pk, create-update-sql, load-redshift and sql-command on ``dev`` tables."""
+    with stack.warehouse() as conn:
+        conn.execute("CREATE SCHEMA dev")
+        conn.execute("CREATE TABLE dev.test_table_2 (id INTEGER, description VARCHAR(255))")
+    assert run(examples, "example_load_reload_primary_key_check").state == "success"
+    reloaded = "SELECT id, description FROM dev.test_table_2 ORDER BY id"
+    assert warehouse_rows(stack, reloaded) == EXPECTED_TEST_TABLE
+    assert run(examples, "example_create_update_sql").state == "success"
+    loaded = "SELECT id, description FROM dev.test_table ORDER BY id, description"
+    assert [r[0] for r in warehouse_rows(stack, loaded)] == [1, 1, 3, 3, 4]
+    assert run(examples, "example_load_redshift").state == "success"
+    assert warehouse_rows(stack, loaded) == EXPECTED_TEST_TABLE
+    assert run(examples, "example_sql_command").state == "success"
