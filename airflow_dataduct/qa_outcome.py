@@ -1,0 +1,73 @@
+"""The end of every QA check: record the result, then pass, warn (Dataduct) or fail.
+
+Shared by all QA operators: call :func:`finish_check` with the result dict and a summary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from airflow_dataduct.alerts import AlertSettings, publish_warning
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class QaPolicy:
+    """What a failed check does, and where results are recorded."""
+
+    pipeline: str
+    warn: bool = False
+    """Config ``qa.on_failure: warn``: alert and let the run continue."""
+    topic_arn: str | None = None
+    """The step's ``sns_topic_arn``: warn to this topic (Dataduct's semantics), else fail."""
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    history_table: str | None = None
+
+    @property
+    def warns(self) -> bool:
+        return self.warn or self.topic_arn is not None
+
+
+def run_date(context: Mapping[str, Any]) -> dt.datetime | None:
+    """The run's scheduled start (data interval start), else its logical date or run_after."""
+    for key in ("data_interval_start", "logical_date"):
+        if context.get(key) is not None:
+            return context[key]
+    return getattr(context.get("dag_run"), "run_after", None)
+
+
+def qa_should_fail(success: bool, policy: QaPolicy | None) -> bool:
+    """The warn/fail decision alone: a failed check fails the task unless the policy warns."""
+    return not success and not (policy is not None and policy.warns)
+
+
+def finish_check(
+    *,
+    result: dict[str, Any],
+    summary: str,
+    policy: QaPolicy | None,
+    warehouse: Any,
+    context: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Record ``result`` in the history table, then return it, or warn, or raise
+    ``DataQualityCheckFailed(summary)``."""
+    from airflow_dataduct.operators.checks import DataQualityCheckFailed
+
+    if policy is not None and policy.history_table:
+        from airflow_dataduct.qa_history import append_result
+
+        append_result(warehouse, policy.history_table, policy.pipeline, result, run_date(context))
+    if result.get("success"):
+        log.info("%s passed", summary)
+        return result
+    if qa_should_fail(False, policy):
+        raise DataQualityCheckFailed(summary)
+    assert policy is not None
+    log.warning("QA warning (the run continues): %s", summary)
+    publish_warning(policy.alerts, context, result.get("test_name", ""), summary, policy.topic_arn)
+    return result
