@@ -11,6 +11,7 @@ from airflow_dataduct.sql.identifiers import Dialect, quote_ident
 
 POSTGRES_TYPES = frozenset({"postgres", "postgresql"})
 REDSHIFT_TYPES = frozenset({"redshift"})
+MYSQL_TYPES = frozenset({"mysql"})
 
 
 def connection_type(conn_id: str) -> str:
@@ -56,6 +57,10 @@ def source_hook(conn_id: str, database: str | None = None) -> DbApiHook:
         from airflow.providers.postgres.hooks.postgres import PostgresHook
 
         return PostgresHook(postgres_conn_id=conn_id, database=database)
+    if connection.conn_type in MYSQL_TYPES:
+        from airflow_dataduct.mysql_source import mysql_hook
+
+        return mysql_hook(conn_id, database)
     hook_params = {"schema": database} if database else {}
     hook = connection.get_hook(hook_params=hook_params)
     if not isinstance(hook, DbApiHook):
@@ -68,3 +73,10 @@ def is_postgres(hook: DbApiHook) -> bool:
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
     return isinstance(hook, PostgresHook)
+
+
+def is_mysql(hook: DbApiHook) -> bool:
+    """Whether ``hook`` talks to MySQL or MariaDB (and so streams with a server-side cursor)."""
+    from airflow.providers.mysql.hooks.mysql import MySqlHook
+
+    return isinstance(hook, MySqlHook)

@@ -9,7 +9,7 @@ One record per line, UTF-8, gzip-compressed parts:
   character itself (Redshift's ``ESCAPE`` convention); NUL characters are dropped, since
   neither warehouse can store them in text;
 * values in PostgreSQL's text output form: ISO dates and timestamps in UTC, ``t``/``f``
-  booleans, full-precision numbers.
+  booleans, full-precision numbers, durations (MySQL ``TIME``) as ``[-]HH:MM:SS[.ffffff]``.
 
 Redshift loads it with ``DELIMITER '\\t' ESCAPE NULL AS '\\\\N' GZIP``; PostgreSQL with a plain
 ``COPY ... FROM STDIN`` (text format), which reads a backslash followed by a character as that
@@ -86,9 +86,22 @@ def format_value(value: Any) -> str:
         return _format_datetime(value)
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return format_duration(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return "\\\\x" + bytes(value).hex()
     return str(value).translate(_TEXT_ESCAPES)
+
+
+def format_duration(value: dt.timedelta) -> str:
+    """A duration (MySQL ``TIME``) as ``[-]H:MM:SS[.ffffff]``; hours may exceed 24."""
+    micros = abs(value) // dt.timedelta(microseconds=1)
+    seconds, fraction = divmod(micros, 1_000_000)
+    minutes, second = divmod(seconds, 60)
+    hours, minute = divmod(minutes, 60)
+    sign = "-" if value < dt.timedelta(0) else ""
+    text = f"{sign}{hours:02d}:{minute:02d}:{second:02d}"
+    return f"{text}.{fraction:06d}" if fraction else text
 
 
 def _format_float(value: float) -> str:
@@ -109,3 +122,39 @@ def _format_datetime(value: dt.datetime) -> str:
 def format_rows(rows: Iterable[Sequence[Any]]) -> bytes:
     """Interchange records for DB-API rows."""
     return "".join("\t".join(map(format_value, row)) + "\n" for row in rows).encode("utf-8")
+
+
+_RECORD = re.compile(rb"((?:[^\\\n]|\\.)*)\n", re.DOTALL)
+_FIELD = re.compile(rb"((?:[^\\\t]|\\.)*)(\t|\Z)", re.DOTALL)
+_UNESCAPE = re.compile(rb"\\(.)", re.DOTALL)
+
+
+def _parse_fields(record: bytes) -> list[str | None]:
+    fields: list[str | None] = []
+    pos = 0
+    while True:
+        match = _FIELD.match(record, pos)
+        assert match is not None  # the pattern matches the empty string
+        raw = match.group(1)
+        fields.append(None if raw == b"\\N" else _UNESCAPE.sub(rb"\1", raw).decode("utf-8"))
+        if not match.group(2):
+            return fields
+        pos = match.end()
+
+
+def parse_records(chunks: Iterable[bytes]) -> Iterable[list[str | None]]:
+    """Interchange bytes (any chunking) back to rows of text values, NULL as None.
+
+    By hand: the csv module cannot read backslash escapes with an escaped record separator,
+    and psycopg's COPY parser is not exposed for client-side use.
+    """
+    buffer = b""
+    for chunk in chunks:
+        buffer += chunk
+        end = 0
+        while match := _RECORD.match(buffer, end):  # anchored: never starts mid-record
+            yield _parse_fields(match.group(1))
+            end = match.end()
+        buffer = buffer[end:]
+    if buffer:
+        raise ValueError("staged data ends in the middle of a record")

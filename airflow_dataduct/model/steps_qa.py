@@ -1,0 +1,77 @@
+"""QA step family: ``column-check`` (spec §3.19)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, ClassVar
+
+from pydantic import Field, model_validator
+
+from airflow_dataduct.config import SnsArn
+from airflow_dataduct.model.steps import (
+    NOT_YET_SUPPORTED_KEYS,
+    NonEmpty,
+    StepParams,
+    exactly_one,
+    register_step_models,
+)
+from airflow_dataduct.sql.column_check import PRIMARY_KEY_SET, select_item_count
+
+if TYPE_CHECKING:
+    from airflow_dataduct.tables.model import Table
+
+
+class ColumnCheckParams(StepParams):
+    """``column-check``: a sample of source rows has the same values in the warehouse."""
+
+    source_sql: NonEmpty
+    source_host: NonEmpty
+    destination_table_definition: NonEmpty | None = None
+    destination_sql: NonEmpty | None = None
+    sql_tail_for_source: str = ""
+    sample_size: Annotated[int, Field(ge=1, le=100_000)] = 100
+    tolerance: Annotated[float, Field(ge=0)] = 1.0
+    sns_topic_arn: SnsArn | None = None
+    """Dataduct: a failed check publishes here and the run continues."""
+
+    table_keys: ClassVar[tuple[str, ...]] = ("destination_table_definition",)
+    primary_key_required: ClassVar[tuple[str, ...]] = ("destination_table_definition",)
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> ColumnCheckParams:
+        exactly_one(self, "destination_table_definition", "destination_sql")
+        if self.destination_sql is not None:
+            if PRIMARY_KEY_SET not in self.destination_sql:
+                raise ValueError(
+                    f"destination_sql must filter on the sampled keys with {PRIMARY_KEY_SET} "
+                    f"(e.g. WHERE id IN {PRIMARY_KEY_SET}); without it the whole table is read"
+                )
+            if select_item_count(self.destination_sql) < 2:
+                raise ValueError(
+                    "destination_sql must select the key column(s) first and one value column last"
+                )
+        return self
+
+    @property
+    def destination_key_count(self) -> int:
+        """With ``destination_sql``: every selected column but the last is a key (Dataduct)."""
+        assert self.destination_sql is not None
+        return select_item_count(self.destination_sql) - 1
+
+    def check_tables(self, tables: dict[str, Table]) -> list[tuple[str, str]]:
+        problems = super().check_tables(tables)
+        table = tables.get("destination_table_definition")
+        if table is not None and table.primary_key and not table.non_key_columns:
+            problems.append(
+                (
+                    "destination_table_definition",
+                    f"destination_table_definition: table {table.full_name} has no column "
+                    "besides its primary key, so column-check has nothing to compare",
+                )
+            )
+        return problems
+
+
+register_step_models({"column-check": ColumnCheckParams})
+NOT_YET_SUPPORTED_KEYS["column-check"] = frozenset(
+    {"log_to_s3", "script_arguments", "command", "script"}
+)

@@ -1,0 +1,88 @@
+"""column-check SQL (spec §3.19): the source sample and the warehouse query for its keys.
+
+The sampled keys are bound as query parameters (``%s`` placeholders, the paramstyle of
+psycopg and redshift_connector), never pasted into the SQL as Python's ``str(tuple)``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from airflow_dataduct.sql.identifiers import column_list, table_ref
+from airflow_dataduct.sql.text import strip_statement, subquery
+from airflow_dataduct.tables.model import Table
+
+LIMIT_PLACEHOLDER = "LIMIT_PLACEHOLDER"
+PRIMARY_KEY_SET = "PRIMARY_KEY_SET"
+KEYS_PER_QUERY = 1_000
+"""Sampled keys bound per warehouse query (PostgreSQL takes at most 65,535 parameters)."""
+
+_LIMIT = re.compile(LIMIT_PLACEHOLDER, re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+
+
+def source_sample_sql(source_sql: str, tail: str, sample_size: int) -> str:
+    """``SELECT * FROM (<source_sql>) AS origin <tail>``, ``LIMIT_PLACEHOLDER`` (any case)
+    replaced by ``sample_size``. An empty tail samples the first ``sample_size`` rows."""
+    tail = strip_statement(tail) if tail else ""
+    tail = _LIMIT.sub(str(int(sample_size)), tail) if tail else f"LIMIT {int(sample_size)}"
+    return f"SELECT * FROM {subquery(source_sql)} AS origin {tail}"
+
+
+def destination_table_sql(table: Table) -> str:
+    """Key columns, then the other columns in definition order, of the sampled keys."""
+    keys = column_list(table.primary_key)
+    values = column_list([c.name for c in table.non_key_columns])
+    target = keys if len(table.primary_key) == 1 else f"({keys})"
+    return f"SELECT {keys}, {values} FROM {table_ref(table)} WHERE {target} IN {PRIMARY_KEY_SET}"
+
+
+def key_set_sql(keys: int, key_columns: int) -> str:
+    """Placeholders for ``keys`` key values: ``(%s, %s)`` or ``((%s, %s), (%s, %s))``."""
+    if keys < 1:
+        raise ValueError("at least one key is needed")
+    if key_columns == 1:
+        return "(" + ", ".join(["%s"] * keys) + ")"
+    row = "(" + ", ".join(["%s"] * key_columns) + ")"
+    return "(" + ", ".join([row] * keys) + ")"
+
+
+def bind_key_set(destination_sql: str, keys: int, key_columns: int) -> str:
+    """The destination SQL with ``PRIMARY_KEY_SET`` as placeholders; a literal ``%`` in the
+    SQL is doubled, since the query runs with parameters."""
+    escaped = strip_statement(destination_sql).replace("%", "%%")
+    return escaped.replace(PRIMARY_KEY_SET, key_set_sql(keys, key_columns))
+
+
+def select_item_count(sql: str) -> int:
+    """How many items the outermost SELECT list of ``sql`` has (Dataduct's SELECT parser,
+    §5.6: split on commas outside parentheses and quotes; a leading ``WITH`` is skipped).
+
+    Written by hand: sqlglot is not a run-time dependency, and it rejects the placeholder.
+    """
+    depth, items, in_list, i = 0, 0, False, 0
+    text = strip_statement(sql)
+    while i < len(text):
+        char = text[i]
+        if char in "'\"`":
+            end = text.find(char, i + 1)
+            i = len(text) if end < 0 else end + 1
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif (
+            depth == 0 and (word := _WORD.match(text, i)) and (i == 0 or not text[i - 1].isalnum())
+        ):
+            upper = word.group().upper()
+            if upper == "SELECT" and not in_list:
+                in_list, items = True, 1
+            elif upper == "FROM" and in_list:
+                return items
+            i = word.end()
+            continue
+        elif char == "," and depth == 0 and in_list:
+            items += 1
+        i += 1
+    return items
