@@ -24,7 +24,13 @@ MAX_NODES = 100_000
 
 MAX_BYTES = 5 * 1024 * 1024
 
+MAX_DEPTH = 100
+"""Bound on nesting, so a deep document is an error with a line, not a RecursionError."""
+
 PathKey = tuple[Any, ...]
+
+OBJECT_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("binary", "set", "omap", "pairs"))
+"""Safe tags that still build non-JSON objects (bytes, sets, ordered pairs): refused."""
 
 
 @dataclass
@@ -63,6 +69,16 @@ class _Walker:
         if self.visited > MAX_NODES:
             raise DefinitionError(
                 f"document too large: more than {MAX_NODES} values after expanding anchors",
+                Location(self.source.path, *_mark(node)),
+            )
+        if len(key_path) > MAX_DEPTH:
+            raise DefinitionError(
+                f"document nested too deeply: more than {MAX_DEPTH} levels",
+                Location(self.source.path, *_mark(node)),
+            )
+        if node.tag in OBJECT_TAGS:
+            raise DefinitionError(
+                f"YAML tag '{node.tag}' is not allowed: values are text, numbers, lists and maps",
                 Location(self.source.path, *_mark(node)),
             )
         self.source.values.setdefault(key_path, _mark(node))
@@ -104,7 +120,19 @@ class _Walker:
             yield key_node, value_node
 
 
-def _yaml_error(exc: yaml.YAMLError, path: str) -> DefinitionError:
+def _reader_error(exc: yaml.reader.ReaderError, text: str, path: str) -> DefinitionError:
+    """A character YAML refuses (NUL, control characters), at its line and column."""
+    position = min(max(exc.position, 0), len(text))
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    character = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+    message = f"invalid YAML: character {character} is not allowed ({exc.reason})"
+    return DefinitionError(message, Location(path, line, column))
+
+
+def _yaml_error(exc: yaml.YAMLError, path: str, text: str = "") -> DefinitionError:
+    if isinstance(exc, yaml.reader.ReaderError):
+        return _reader_error(exc, text, path)
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
@@ -117,7 +145,7 @@ def _yaml_error(exc: yaml.YAMLError, path: str) -> DefinitionError:
 def load_yaml_text(text: str, path: str) -> tuple[Any, SourceMap]:
     """Parse one YAML document with the safe loader; returns the data and its positions."""
     if len(text) > MAX_BYTES:
-        raise DefinitionError(f"file too large: over {MAX_BYTES} bytes", Location(path))
+        raise DefinitionError(f"file too large: over {MAX_BYTES} bytes", Location(path, 1, 1))
     source = SourceMap(path)
     loader = Loader(text)
     try:
@@ -127,20 +155,36 @@ def load_yaml_text(text: str, path: str) -> tuple[Any, SourceMap]:
         _Walker(source).walk(node, ())
         data = loader.construct_document(node)
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, path) from None
+        raise _yaml_error(exc, path, text) from None
     except RecursionError:
-        raise DefinitionError("document nested too deeply", Location(path)) from None
+        raise DefinitionError("document nested too deeply", Location(path, 1, 1)) from None
     finally:
         loader.dispose()
     return data, source
 
 
+def read_definition(path: str | Path) -> str:
+    """The text of a definition file. Missing, unreadable, too large or non-UTF-8 content is a
+    DefinitionError (at the line and column of the first bad byte)."""
+    where = str(path)
+    try:
+        if Path(path).stat().st_size > MAX_BYTES:
+            raise DefinitionError(f"file too large: over {MAX_BYTES} bytes", Location(where, 1, 1))
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise DefinitionError("file not found", Location(where)) from None
+    except OSError as exc:
+        raise DefinitionError(f"cannot read file: {exc.strerror or exc}", Location(where)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        message = f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded"
+        raise DefinitionError(message, Location(where, line, column)) from None
+
+
 def load_yaml_file(path: str | Path) -> tuple[Any, SourceMap]:
     """Read and parse a YAML file; a missing or unreadable file is a DefinitionError."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DefinitionError("file not found", Location(str(path))) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionError(f"cannot read file: {exc}", Location(str(path))) from None
-    return load_yaml_text(text, str(path))
+    return load_yaml_text(read_definition(path), str(path))
