@@ -1,0 +1,120 @@
+"""A parse cache: validated pipelines kept on disk, keyed by the contents they came from.
+
+Airflow parses the DAG folder in a fresh process every time, and again at every task start;
+revalidating hundreds of YAML and table files each time is most of the loader's cost. An entry
+is keyed by the package version, the pipeline file's path and text, the config's text and a
+fingerprint of every other file under the definitions folder (its contents; size and mtime for
+files over 1 MiB), so any edit anywhere in the folder makes every entry miss once. Only valid
+pipelines are cached. ``DATADUCT_CACHE_DIR=off`` turns it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import shutil
+import tempfile
+from pathlib import Path
+
+from airflow_dataduct import __version__
+from airflow_dataduct.model.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+
+CACHE_ENV = "DATADUCT_CACHE_DIR"
+FORMAT = "1"
+
+
+def default_root() -> Path | None:
+    """``$DATADUCT_CACHE_DIR`` (``off``: no cache), else a per-user temporary folder."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured == "off":
+        return None
+    if configured:
+        return Path(configured)
+    return Path(tempfile.gettempdir()) / f"airflow-dataduct-cache-{os.getuid()}"
+
+
+HASHED_BYTES = 1 << 20
+
+
+def fingerprint(folders: list[Path], skip: set[Path]) -> str:
+    """A digest of every file under ``folders`` (except ``skip``): path and contents."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for directory, subdirs, files in os.walk(folder):
+            subdirs.sort()
+            for name in sorted(files):
+                path = Path(directory) / name
+                if path in skip:
+                    continue
+                stat = path.stat()
+                digest.update(f"{path}\0{stat.st_size}\0".encode())
+                if stat.st_size <= HASHED_BYTES:
+                    digest.update(path.read_bytes())
+                else:
+                    digest.update(str(stat.st_mtime_ns).encode())
+    return digest.hexdigest()
+
+
+class PipelineCache:
+    """Validated pipelines of one definitions folder state; a miss or any error means 'parse'.
+
+    Entries live under ``<root>/<folder digest>/<fingerprint>/``: a new state of a folder
+    removes that folder's older states only.
+    """
+
+    def __init__(self, root: Path, folder: Path, folder_fingerprint: str, config_text: str) -> None:
+        namespace = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+        self.namespace = root / namespace
+        self.directory = self.namespace / folder_fingerprint[:24]
+        self.config_digest = hashlib.sha256(config_text.encode()).hexdigest()
+        self.enabled = self._prepare(root)
+
+    def _prepare(self, root: Path) -> bool:
+        """Create the owner-only cache folder; disable the cache if it is not ours."""
+        try:
+            root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if root.stat().st_uid != os.getuid() or root.stat().st_mode & 0o077:
+                log.warning("Parse cache %s is not private to this user: not used", root)
+                return False
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for stale in self.namespace.iterdir():
+                if stale != self.directory and stale.is_dir():
+                    shutil.rmtree(stale, ignore_errors=True)
+        except OSError as exc:
+            log.warning("Parse cache %s unavailable: %s", root, exc)
+            return False
+        return True
+
+    def _entry(self, path: Path, text: str) -> Path:
+        key = hashlib.sha256(
+            f"{FORMAT}\0{__version__}\0{path}\0{self.config_digest}\0{text}".encode()
+        ).hexdigest()
+        return self.directory / f"{key}.pickle"
+
+    def get(self, path: Path, text: str) -> Pipeline | None:
+        """The cached pipeline for this exact file text, or None."""
+        if not self.enabled:
+            return None
+        try:
+            with open(self._entry(path, text), "rb") as handle:
+                pipeline = pickle.load(handle)  # our own owner-only cache folder
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+        return pipeline if isinstance(pipeline, Pipeline) else None
+
+    def put(self, path: Path, text: str, pipeline: Pipeline) -> None:
+        """Store a validated pipeline (atomically; failures only cost a future miss)."""
+        if not self.enabled:
+            return
+        entry = self._entry(path, text)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".entry-")
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(pipeline, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, entry)
+        except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
+            log.debug("Parse cache entry %s not written: %s", entry, exc)

@@ -1,0 +1,457 @@
+"""Benchmarks: ``python -m benchmarks [--quick] [--only parse,transfer,upsert,checks]``.
+
+Each figure is measured in a fresh process, beside its baselines measured in the same run on
+the same machine, and printed as a table with the ratio and the peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from benchmarks.generate import TABLE, write_dag_factory, write_dataduct, write_plain_python
+from devstack.postgres import PostgresServer, create_database, find_bindir, start_postgres
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / ".local" / "bench"
+LOADER = ROOT / "dags" / "dataduct_pipelines.py"
+DAG_FACTORY = "dag-factory==1.1.0"
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    benchmark: str
+    measure: str
+    ours: float
+    baseline: str
+    theirs: float
+    unit: str
+    peak_mb: float | None = None
+    target: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.ours / self.theirs if self.theirs else float("inf")
+
+
+def run_job(job: str, args: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    """Run one worker job in a fresh interpreter; its JSON result."""
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.worker", job, json.dumps(args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    line = next((ln for ln in result.stdout.splitlines() if ln.startswith("BENCH_RESULT ")), None)
+    if result.returncode or line is None:
+        raise RuntimeError(f"{job} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
+    return json.loads(line.removeprefix("BENCH_RESULT "))
+
+
+def median_job(job: str, args: dict[str, Any], env: dict[str, str], repeat: int) -> dict[str, Any]:
+    """The run with the median ``seconds`` of ``repeat`` fresh-process runs."""
+    runs = sorted((run_job(job, args, env) for _ in range(repeat)), key=lambda r: r["seconds"])
+    return runs[len(runs) // 2]
+
+
+def base_env(server: PostgresServer) -> dict[str, str]:
+    return {
+        **os.environ,
+        "AIRFLOW_HOME": str(WORK / "airflow"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+        "AIRFLOW_CONN_BENCH_SOURCE": server.dsn("bench_source"),
+        "AIRFLOW_CONN_BENCH_WAREHOUSE": server.dsn("bench_warehouse"),
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def dag_factory_path() -> Path:
+    """dag-factory installed apart from the project (``--no-deps`` into a private folder)."""
+    target = WORK / "deps"
+    if not (target / "dagfactory").exists():
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--target",
+                str(target),
+                DAG_FACTORY,
+            ],
+            check=True,
+        )
+    return target
+
+
+def bench_parse(env: dict[str, str], count: int, repeat: int) -> list[Row]:
+    """Full parse of ``count`` pipelines three ways, and the task-start parse of one."""
+    folder = WORK / "parse"
+    shutil.rmtree(folder, ignore_errors=True)
+    write_dataduct(folder / "dataduct", count)
+    write_plain_python(folder / "plain.py", count)
+    write_dag_factory(folder / "dagfactory", folder / "dagfactory_loader.py", count)
+    ours_env = {
+        **env,
+        "DATADUCT_DEFINITIONS_DIR": str(folder / "dataduct"),
+        "DATADUCT_CACHE_DIR": str(folder / "cache"),
+    }
+    cold = run_job("parse", {"file": str(LOADER)}, ours_env)
+    ours = median_job("parse", {"file": str(LOADER)}, ours_env, repeat)
+    plain = median_job("parse", {"file": str(folder / "plain.py")}, env, repeat)
+    factory = median_job(
+        "parse",
+        {"file": str(folder / "dagfactory_loader.py"), "sys_path": [str(dag_factory_path())]},
+        env,
+        repeat,
+    )
+    one_env = {**ours_env, "_AIRFLOW_PARSING_CONTEXT_DAG_ID": f"pipeline_{count // 2:03d}"}
+    one = median_job("parse", {"file": str(LOADER)}, one_env, repeat)
+    for name, result in (
+        ("dataduct", ours),
+        ("cold", cold),
+        ("plain", plain),
+        ("dag-factory", factory),
+    ):
+        assert result["dags"] == count, f"{name} built {result['dags']} DAGs, not {count}"
+    assert one["dags"] == 1
+    title = f"parse {count} pipelines x 10 steps"
+    return [
+        Row(
+            title,
+            "loader file, s",
+            ours["seconds"],
+            "plain Python",
+            plain["seconds"],
+            "s",
+            ours["peak_rss_mb"],
+            "<= 1.5x",
+        ),
+        Row(
+            title,
+            "loader file, s",
+            ours["seconds"],
+            "dag-factory 1.1",
+            factory["seconds"],
+            "s",
+            ours["peak_rss_mb"],
+            "<= 0.5x",
+        ),
+        Row(
+            f"{title}, cold cache (first parse after an edit)",
+            "loader file, s",
+            cold["seconds"],
+            "plain Python",
+            plain["seconds"],
+            "s",
+            cold["peak_rss_mb"],
+            "",
+        ),
+        Row(
+            "task-start parse (one dag_id)",
+            "loader file, s",
+            one["seconds"],
+            "our full parse",
+            ours["seconds"],
+            "s",
+            one["peak_rss_mb"],
+            "<= 0.1x",
+        ),
+    ]
+
+
+def sql(server: PostgresServer, db: str, *statements: str) -> None:
+    with psycopg.connect(server.dsn(db), autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+SOURCE_TABLE = (
+    "CREATE TABLE {name} AS SELECT g::bigint AS id, 'user ' || g AS name, "
+    "'user' || g || '@example.com' AS email, "
+    "timestamp '2020-01-01' + g * interval '1 second' AS created, "
+    "(g % 100000)::numeric(12,2) / 7 AS amount FROM generate_series(1, {rows}) AS g"
+)
+TRANSFER_DDL = (
+    "CREATE TABLE staging.transfer (id BIGINT, name VARCHAR(64), email VARCHAR(64), "
+    "created TIMESTAMP, amount DECIMAL(12,2));"
+)
+
+
+def psql_pipe(server: PostgresServer, query: str, table: str) -> float:
+    """``psql COPY TO STDOUT | psql COPY FROM STDIN``: the practical limit."""
+    psql = str(find_bindir() / "psql")
+    out = f'{psql} "{server.dsn("bench_source")}" -c "COPY ({query}) TO STDOUT"'
+    into = f'{psql} "{server.dsn("bench_warehouse")}" -c "COPY {table} FROM STDIN"'
+    started = time.perf_counter()
+    subprocess.run(f"{out} | {into}", shell=True, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def bench_transfer(
+    server: PostgresServer, env: dict[str, str], rows: int, generic_rows: int
+) -> list[Row]:
+    """5 columns PostgreSQL -> staging -> PostgreSQL, against the psql pipe and GenericTransfer."""
+    sql(
+        server,
+        "bench_source",
+        "DROP TABLE IF EXISTS transfer",
+        SOURCE_TABLE.format(name="transfer", rows=rows),
+    )
+    sql(
+        server,
+        "bench_warehouse",
+        "CREATE SCHEMA IF NOT EXISTS staging",
+        "DROP TABLE IF EXISTS staging.transfer",
+        "DROP TABLE IF EXISTS staging.pipe",
+        "DROP TABLE IF EXISTS staging.generic",
+        TRANSFER_DDL.rstrip(";"),
+        "CREATE TABLE staging.pipe (LIKE staging.transfer)",
+        "CREATE TABLE staging.generic (LIKE staging.transfer)",
+    )
+    staging = WORK / "staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    job = {"table_sql": TRANSFER_DDL, "staging": str(staging)}
+    small_rows = min(rows, 1_000_000)
+    small = run_job(
+        "transfer", {**job, "sql": f"SELECT * FROM transfer WHERE id <= {small_rows}"}, env
+    )
+    ours = run_job("transfer", {**job, "sql": "SELECT * FROM transfer"}, env)
+    pipe = psql_pipe(server, "SELECT * FROM transfer", "staging.pipe")
+    generic = run_job(
+        "generic_transfer",
+        {"sql": f"SELECT * FROM transfer WHERE id <= {generic_rows}", "table": "staging.generic"},
+        env,
+    )
+    assert ours["rows"] == rows and small["rows"] == small_rows
+    ours_rate = rows / ours["seconds"]
+    title = f"transfer {rows:,} rows (extract-rds + create-load-redshift)"
+    return [
+        Row(
+            title,
+            "rows/s",
+            ours_rate,
+            "psql COPY pipe",
+            rows / pipe,
+            "rows/s",
+            ours["peak_rss_mb"],
+            ">= 0.7x",
+        ),
+        Row(
+            title,
+            "rows/s",
+            ours_rate,
+            f"GenericTransfer ({generic_rows:,} rows)",
+            generic_rows / generic["seconds"],
+            "rows/s",
+            generic["peak_rss_mb"],
+            ">= 10x",
+        ),
+        Row(
+            "transfer peak memory",
+            f"task process at {rows:,} rows, MB",
+            ours["peak_rss_mb"],
+            f"same at {small_rows:,} rows",
+            small["peak_rss_mb"],
+            "MB",
+            ours["peak_rss_mb"],
+            "<= 250 MB, flat",
+        ),
+    ]
+
+
+UPSERT_COLUMNS = "id, account_id, label, amount, updated_at"
+
+
+def bench_upsert(
+    server: PostgresServer, env: dict[str, str], target_rows: int, staged_rows: int
+) -> list[Row]:
+    """1 M staged rows (30% updates, 70% inserts, duplicates) into a 10 M row table."""
+    updates = staged_rows * 3 // 10
+    first, last = target_rows - updates + 1, target_rows + staged_rows - updates
+    fill = (
+        "SELECT g::bigint AS id, (g % 1000)::bigint AS account_id, 'label ' || g AS label, "
+        "(g % 997)::numeric(12,2) AS amount, timestamp '2024-01-01' + g * interval '1 minute' "
+        "AS updated_at FROM generate_series({start}, {stop}) AS g"
+    )
+    sql(
+        server,
+        "bench_warehouse",
+        "CREATE SCHEMA IF NOT EXISTS prod",
+        "CREATE SCHEMA IF NOT EXISTS staging",
+        "DROP TABLE IF EXISTS prod.upsert_base",
+        "DROP TABLE IF EXISTS staging.upsert_stage",
+        f"CREATE TABLE prod.upsert_base AS {fill.format(start=1, stop=target_rows)}",
+        f"CREATE TABLE staging.upsert_stage AS {fill.format(start=first, stop=last)}",
+        "UPDATE staging.upsert_stage SET label = label || ' v2'",
+        "INSERT INTO staging.upsert_stage SELECT * FROM staging.upsert_stage WHERE id % 100 = 0",
+        "ANALYZE staging.upsert_stage",
+    )
+    order = ", ".join(f"{c} DESC NULLS LAST" for c in UPSERT_COLUMNS.split(", ")[1:])
+    baseline = [
+        f"CREATE TEMP TABLE s ON COMMIT DROP AS SELECT DISTINCT ON (id) {UPSERT_COLUMNS} "
+        f"FROM staging.upsert_stage ORDER BY id, {order}",
+        "DELETE FROM prod.upsert USING s WHERE prod.upsert.id = s.id",
+        f"INSERT INTO prod.upsert ({UPSERT_COLUMNS}) SELECT {UPSERT_COLUMNS} FROM s",
+    ]
+    fresh = (
+        "DROP TABLE IF EXISTS prod.upsert",
+        "CREATE TABLE prod.upsert AS SELECT * FROM prod.upsert_base",
+        "ANALYZE prod.upsert",
+    )
+    sql(server, "bench_warehouse", *fresh)
+    theirs = run_job("sql", {"dsn": server.dsn("bench_warehouse"), "statements": baseline}, env)
+    expected = _table_digest(server, "prod.upsert")
+    sql(server, "bench_warehouse", *fresh)
+    ours = run_job(
+        "upsert",
+        {
+            "source_sql": TABLE.format(schema="staging", name="upsert_stage"),
+            "destination_sql": TABLE.format(schema="prod", name="upsert"),
+        },
+        env,
+    )
+    assert _table_digest(server, "prod.upsert") == expected, "upsert differs from the baseline"
+    return [
+        Row(
+            f"upsert {staged_rows:,} staged rows into {target_rows:,}",
+            "s",
+            ours["seconds"],
+            "hand-written SQL, one transaction",
+            theirs["seconds"],
+            "s",
+            ours["peak_rss_mb"],
+            "<= 1.2x",
+        )
+    ]
+
+
+def _table_digest(server: PostgresServer, table: str) -> tuple[int, str]:
+    with psycopg.connect(server.dsn("bench_warehouse")) as conn:
+        row = conn.execute(
+            f"SELECT COUNT(*), md5(string_agg(md5(t::text), '' ORDER BY id)) FROM {table} AS t"
+        ).fetchone()
+    return int(row[0]), str(row[1])
+
+
+def bench_checks(server: PostgresServer, env: dict[str, str]) -> list[Row]:
+    """primary-key-check and count-check against the bare SQL they need."""
+    table = TABLE.format(schema="prod", name="checked")
+    count_sql = "SELECT COUNT(*) FROM (SELECT id FROM prod_count) AS c"
+    sql(
+        server,
+        "bench_warehouse",
+        "CREATE SCHEMA IF NOT EXISTS prod",
+        "DROP TABLE IF EXISTS prod.checked",
+        "CREATE TABLE prod.checked AS SELECT g::bigint AS id, g % 1000 AS account_id, "
+        "'x' AS label, 1.0 AS amount, now() AS updated_at FROM generate_series(1, 2000000) g",
+    )
+    sql(
+        server,
+        "bench_source",
+        "DROP TABLE IF EXISTS prod_count",
+        "CREATE TABLE prod_count AS SELECT generate_series(1, 1000000) AS id",
+    )
+    sql(
+        server,
+        "bench_warehouse",
+        "DROP TABLE IF EXISTS prod_count",
+        "CREATE TABLE prod_count AS SELECT generate_series(1, 1000000) AS id",
+    )
+    bare_pk = "SELECT id, COUNT(*) FROM prod.checked GROUP BY id HAVING COUNT(*) > 1"
+    bare_args = {
+        "warehouse_dsn": server.dsn("bench_warehouse"),
+        "source_dsn": server.dsn("bench_source"),
+        "pk_sql": bare_pk,
+        "count_sql": count_sql,
+    }
+    run_job("checks_bare", bare_args, env)  # warm the database's caches for both contenders
+    ours = median_job("checks", {"table_sql": table, "count_sql": count_sql}, env, 3)
+    bare = median_job("checks_bare", bare_args, env, 3)
+    return [
+        Row(
+            "primary-key-check (2 M rows)",
+            "s",
+            ours["pk_seconds"],
+            "bare GROUP BY query",
+            bare["pk_seconds"],
+            "s",
+            ours["peak_rss_mb"],
+            "<= 1.1x",
+        ),
+        Row(
+            "count-check (1 M rows each side)",
+            "s",
+            ours["count_seconds"],
+            "bare COUNT queries",
+            bare["count_seconds"],
+            "s",
+            ours["peak_rss_mb"],
+            "<= 1.1x",
+        ),
+    ]
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        "| benchmark | ours | baseline | baseline figure | ratio | target | peak MB |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        peak = f"{r.peak_mb:.0f}" if r.peak_mb is not None else ""
+        lines.append(
+            f"| {r.benchmark} | {r.ours:,.3g} {r.unit} | {r.baseline} | "
+            f"{r.theirs:,.3g} {r.unit} | {r.ratio:.2f}x | {r.target} | {peak} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the sizes, one repeat")
+    parser.add_argument("--only", default="parse,transfer,upsert,checks")
+    args = parser.parse_args()
+    scale = 10 if args.quick else 1
+    WORK.mkdir(parents=True, exist_ok=True)
+    server = start_postgres(WORK / "postgres")
+    for name in ("bench_source", "bench_warehouse"):
+        create_database(server, name)
+    env = base_env(server)
+    chosen = set(args.only.split(","))
+    rows: list[Row] = []
+    if "parse" in chosen:
+        rows += bench_parse(env, 300, 1 if args.quick else 3)
+    if "transfer" in chosen:
+        rows += bench_transfer(server, env, 5_000_000 // scale, 1_000_000 // scale)
+    if "upsert" in chosen:
+        rows += bench_upsert(server, env, 10_000_000 // scale, 1_000_000 // scale)
+    if "checks" in chosen:
+        rows += bench_checks(server, env)
+    print(
+        f"\nMachine: {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB; "
+        f"{time.strftime('%Y-%m-%d')}\n"
+    )
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""One measured job in a fresh process: ``python -m benchmarks.worker <job> '<json args>'``.
+
+Prints one JSON line with the job's wall time and this process's peak RSS, so every figure is
+measured the same way (a fresh interpreter, as Airflow's dag-processor and task runner use).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import runpy
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+JOBS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def job(name: str) -> Callable[[Callable[[dict[str, Any]], dict[str, Any]]], Any]:
+    def register(func: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:
+        JOBS[name] = func
+        return func
+
+    return register
+
+
+@job("parse")
+def parse(args: dict[str, Any]) -> dict[str, Any]:
+    """Execute one DAG file as the dag-processor does; Airflow itself is already imported there."""
+    import airflow.sdk  # noqa: F401 - the dag-processor has Airflow loaded before parsing
+
+    for path in args.get("sys_path", []):
+        sys.path.insert(0, path)
+    started = time.perf_counter()
+    namespace = runpy.run_path(args["file"])
+    seconds = time.perf_counter() - started
+    from airflow.sdk import DAG
+
+    dags = sum(isinstance(v, DAG) for v in namespace.values())
+    return {"seconds": seconds, "dags": dags}
+
+
+def _warm_imports() -> None:
+    """What a task process has loaded before ``execute``: the DAG file's imports and hooks."""
+    import airflow.providers.postgres.hooks.postgres  # noqa: F401
+
+    import airflow_dataduct.dag_factory  # noqa: F401
+
+
+def _table(sql: str) -> Any:
+    from airflow_dataduct.tables.ddl import parse_table_sql
+
+    return parse_table_sql(sql, "bench")
+
+
+@job("transfer")
+def transfer(args: dict[str, Any]) -> dict[str, Any]:
+    """extract-rds -> local staging -> create-load-redshift, as the two tasks run them."""
+    from airflow_dataduct.operators.extract_rds import ExtractRdsOperator
+    from airflow_dataduct.operators.load import CreateLoadRedshiftOperator
+
+    _warm_imports()
+    started = time.perf_counter()
+    extract = ExtractRdsOperator(
+        task_id="extract",
+        sql=args["sql"],
+        source_conn_id="bench_source",
+        staging_location=args["staging"],
+        staging_prefix="bench/run/extract",
+    )
+    staged = extract.execute({})
+    extracted = time.perf_counter()
+    load = CreateLoadRedshiftOperator(
+        task_id="load",
+        table=_table(args["table_sql"]),
+        staging_location=args["staging"],
+        staging_prefix="bench/run/extract",
+        warehouse_conn_id="bench_warehouse",
+    )
+    load.prepare_sql(load.warehouse.dialect)
+    loaded = load.execute({})
+    finished = time.perf_counter()
+    return {
+        "seconds": finished - started,
+        "extract_seconds": extracted - started,
+        "load_seconds": finished - extracted,
+        "rows": loaded["rows"],
+        "parts": staged["parts"],
+    }
+
+
+@job("generic_transfer")
+def generic_transfer(args: dict[str, Any]) -> dict[str, Any]:
+    """Airflow's GenericTransfer: get_records + insert_rows."""
+    from airflow.providers.common.sql.operators.generic_transfer import GenericTransfer
+
+    started = time.perf_counter()
+    GenericTransfer(
+        task_id="generic",
+        sql=args["sql"],
+        source_conn_id="bench_source",
+        destination_conn_id="bench_warehouse",
+        destination_table=args["table"],
+        preoperator=f"TRUNCATE {args['table']}",
+        insert_args={"commit_every": 10_000},
+    ).execute({})
+    return {"seconds": time.perf_counter() - started}
+
+
+@job("upsert")
+def upsert(args: dict[str, Any]) -> dict[str, Any]:
+    """The upsert step's operator on the staged and destination tables."""
+    from airflow_dataduct.operators.upsert import UpsertOperator
+    from airflow_dataduct.sql.upsert import UpsertOptions
+
+    _warm_imports()
+    operator = UpsertOperator(
+        task_id="upsert",
+        source=_table(args["source_sql"]),
+        destination=_table(args["destination_sql"]),
+        options=UpsertOptions(),
+        analyze_table=False,
+        warehouse_conn_id="bench_warehouse",
+    )
+    operator.prepare_sql(operator.warehouse.dialect)
+    started = time.perf_counter()
+    result = operator.execute({})
+    return {"seconds": time.perf_counter() - started, **result}
+
+
+@job("sql")
+def run_sql(args: dict[str, Any]) -> dict[str, Any]:
+    """Hand-written SQL in one transaction (a baseline)."""
+    import psycopg
+
+    started = time.perf_counter()
+    with psycopg.connect(args["dsn"]) as conn:
+        for statement in args["statements"]:
+            conn.execute(statement)
+    return {"seconds": time.perf_counter() - started}
+
+
+@job("checks")
+def checks(args: dict[str, Any]) -> dict[str, Any]:
+    """primary-key-check and count-check operators, each executed once."""
+    from airflow_dataduct.operators.checks import CountCheckOperator, PrimaryKeyCheckOperator
+
+    _warm_imports()
+    table = _table(args["table_sql"])
+    pk = PrimaryKeyCheckOperator(
+        task_id="pk", table=table, test_name="b.pk", warehouse_conn_id="bench_warehouse"
+    )
+    pk.prepare_sql(pk.warehouse.dialect)
+    count = CountCheckOperator(
+        task_id="count",
+        source_conn_id="bench_source",
+        source_count_sql=args["count_sql"],
+        destination_count_sql=args["count_sql"],
+        tolerance=0.0,
+        test_name="b.count",
+        warehouse_conn_id="bench_warehouse",
+    )
+    started = time.perf_counter()
+    pk.execute({})
+    middle = time.perf_counter()
+    count.execute({})
+    finished = time.perf_counter()
+    return {
+        "pk_seconds": middle - started,
+        "count_seconds": finished - middle,
+        "seconds": finished - started,
+    }
+
+
+@job("checks_bare")
+def checks_bare(args: dict[str, Any]) -> dict[str, Any]:
+    """The bare SQL the two checks need, on plain psycopg connections."""
+    import psycopg
+
+    started = time.perf_counter()
+    with psycopg.connect(args["warehouse_dsn"]) as conn:
+        conn.execute(args["pk_sql"]).fetchall()
+    middle = time.perf_counter()
+    with psycopg.connect(args["source_dsn"]) as src, psycopg.connect(args["warehouse_dsn"]) as dst:
+        src.execute(args["count_sql"]).fetchone()
+        dst.execute(args["count_sql"]).fetchone()
+    finished = time.perf_counter()
+    return {
+        "pk_seconds": middle - started,
+        "count_seconds": finished - middle,
+        "seconds": finished - started,
+    }
+
+
+def main() -> None:
+    name, raw = sys.argv[1], sys.argv[2]
+    result = JOBS[name](json.loads(raw))
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("BENCH_RESULT " + json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

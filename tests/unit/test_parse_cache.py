@@ -1,0 +1,92 @@
+"""The parse cache: a hit skips validation, any edit in the folder makes it miss."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from airflow_dataduct import loader
+from airflow_dataduct.cache import CACHE_ENV
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    definitions = tmp_path / "defs"
+    definitions.mkdir()
+    shutil.copy(ROOT / "dag_definitions" / "users.yaml", definitions)
+    shutil.copytree(ROOT / "dag_definitions" / "tables", definitions / "tables")
+    (definitions / "dataduct.yaml").write_text("hosts: {maestro: dataduct_maestro}\n")
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    return definitions
+
+
+def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    real = loader.parse_pipeline
+
+    def counting(text, path, config):  # type: ignore[no-untyped-def]
+        calls.append(str(path))
+        return real(text, path, config)
+
+    monkeypatch.setattr(loader, "parse_pipeline", counting)
+    return calls
+
+
+def test_second_scan_of_an_unchanged_folder_uses_the_cache(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = count_parses(monkeypatch)
+    first = loader.scan(folder)
+    second = loader.scan(folder)
+    assert len(calls) == 1
+    assert second.pipelines == first.pipelines
+
+
+def test_editing_a_table_file_invalidates_the_cache(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = count_parses(monkeypatch)
+    loader.scan(folder)
+    table = folder / "tables" / "prod.users.sql"
+    table.write_text(table.read_text().replace("user_email", "email_address"))
+    result = loader.scan(folder)
+    assert len(calls) == 2
+    columns = result.pipelines[0].step("upsert_users").tables["destination"].column_names
+    assert "email_address" in columns
+
+
+def test_a_broken_edit_is_reported_not_served_from_cache(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loader.scan(folder)
+    users = folder / "users.yaml"
+    users.write_text(users.read_text().replace("step_type: upsert", "step_type: upsrt"))
+    result = loader.scan(folder)
+    assert result.pipelines == []
+    assert "unknown step type 'upsrt'" in str(result.errors[0])
+
+
+def test_cache_can_be_turned_off(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV, "off")
+    calls = count_parses(monkeypatch)
+    loader.scan(folder)
+    loader.scan(folder)
+    assert len(calls) == 2
+
+
+def test_a_cache_folder_others_can_write_is_not_used(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared-cache"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    monkeypatch.setenv(CACHE_ENV, str(shared))
+    calls = count_parses(monkeypatch)
+    loader.scan(folder)
+    loader.scan(folder)
+    assert len(calls) == 2
+    assert list(shared.iterdir()) == []
