@@ -6,9 +6,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint stack-up stack-down clean
+# `make demo SOURCE=mysql` reads the demo's source from MariaDB instead of PostgreSQL.
+SOURCE ?= postgres
+
+.PHONY: install mariadb demo test lint stack-up stack-down clean
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
+	@# MariaDB server and client (MySQL sources), and the headers mysqlclient builds against.
+	bash devstack/install_mariadb.sh
+	@# Debian's Chromium, driven by Playwright in the browser test (tests/browser).
+	bash devstack/install_chromium.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
@@ -19,8 +26,11 @@ $(STAMP): setup.cfg pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+mariadb:
+	bash devstack/install_mariadb.sh
+
 demo: install
-	$(BIN)/python -m devstack.demo
+	DEMO_SOURCE=$(SOURCE) $(BIN)/python -m devstack.demo
 
 test: install
 	$(BIN)/ruff check .

@@ -22,6 +22,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_dataduct.operators.load",
                     "airflow_dataduct.operators.upsert",
                     "airflow_dataduct.operators.checks",
+                    "airflow_dataduct.operators.column_check",
                 ],
             }
         ],

@@ -32,13 +32,19 @@ def _validate_path(path: Path) -> tuple[int, list[DefinitionError]]:
         return 0, [exc]
 
 
-def validate(paths: Sequence[str]) -> int:
-    """Print every error as ``file:line:col: message``; 1 when there is one, else 0."""
+def validate(paths: Sequence[str], output: str = "text") -> int:
+    """Print every error as ``file:line:col: message`` (or JSON); 1 when there is one, else 0."""
     valid, errors = 0, []
     for raw in paths:
-        count, found = _validate_path(Path(raw))
+        path = Path(raw)
+        count, found = _validate_path(path.parent if path.name == "dataduct.yaml" else path)
         valid += count
         errors.extend(found)
+    if output == "json":
+        from airflow_dataduct.cli_pipeline import errors_json
+
+        print(errors_json(valid, DefinitionErrors(errors).errors))
+        return 1 if errors else 0
     for error in DefinitionErrors(errors).errors:
         print(error)
     summary = f"{valid} pipeline(s) valid, {len(errors)} error(s)"
@@ -56,9 +62,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=["dag_definitions"],
         help="definition folders, pipeline YAML or table .sql files (default: dag_definitions)",
     )
+    check.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    from airflow_dataduct.cli_pipeline import PIPELINE_COMMANDS, add_pipeline_parsers
+
+    add_pipeline_parsers(commands)
+    from airflow_dataduct.database_commands import add_parser as add_database_parser
+
+    add_database_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "validate":
-        return validate(args.paths)
+        return validate(args.paths, args.format)
+    if args.command in PIPELINE_COMMANDS:
+        return int(args.handler(args))
+    if args.command == "database":
+        return int(args.handler(args))
     return 2  # pragma: no cover - argparse enforces the choices
 
 

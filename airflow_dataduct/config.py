@@ -10,9 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from airflow_dataduct.errors import DefinitionError, DefinitionErrors, Location
 from airflow_dataduct.model.validation import to_definition_errors
@@ -20,6 +28,7 @@ from airflow_dataduct.model.yaml_source import load_yaml_file
 
 CONFIG_FILE_NAME = "dataduct.yaml"
 ConnId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$", max_length=250)]
+IamRoleArn = Annotated[str, Field(pattern=r"^arn:aws[a-z\-]*:iam::\d{12}:role/[\w+=,.@/\-]+$")]
 SnsArn = Annotated[str, Field(pattern=r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]+:\d{12}:[A-Za-z0-9_\-]+$")]
 
 
@@ -33,6 +42,8 @@ class WarehouseConfig(_Section):
     conn_id: ConnId = "dataduct_warehouse"
     search_path: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_$]*$")]] = []
     """Schemas set as ``search_path`` on every warehouse session, so unqualified names resolve."""
+    iam_role: IamRoleArn | None = None
+    """Redshift COPY/UNLOAD authorise with this IAM role; else with the AWS connection's keys."""
 
 
 class StagingConfig(_Section):
@@ -42,6 +53,8 @@ class StagingConfig(_Section):
     aws_conn_id: ConnId = "aws_default"
     part_size_mb: Annotated[int, Field(ge=1, le=4096)] = 128
     """Uncompressed size at which an extract starts a new part file."""
+    retain: bool = False
+    """Keep staged files after a successful load (else the load removes its input's files)."""
 
 
 class DefaultsConfig(_Section):
@@ -61,6 +74,12 @@ class DefaultsConfig(_Section):
     start_date: dt.date = dt.date(2026, 1, 1)
     catchup: bool = False
     tags: list[str] = []
+    retry_exponential_backoff: Annotated[float, Field(ge=0)] = 0
+    """Multiply the delay after each failed try by this (0: fixed delay; 2: doubling)."""
+    max_retry_delay_minutes: Annotated[float, Field(gt=0)] | None = None
+    """Upper bound of a backed-off retry delay."""
+    execution_timeout_minutes: Annotated[float, Field(gt=0)] | None = None
+    """Fail a task try that runs longer (Dataduct's resource ``terminate_after``)."""
 
     @field_validator("load_time", mode="before")
     @classmethod
@@ -78,6 +97,132 @@ class SnsConfig(_Section):
     aws_conn_id: ConnId = "aws_default"
 
 
+Privilege = Annotated[
+    str,
+    Field(
+        pattern=r"(?i)^\s*(ALL( PRIVILEGES)?|SELECT|INSERT|UPDATE|DELETE|REFERENCES|TRUNCATE)"
+        r"(\s*,\s*(SELECT|INSERT|UPDATE|DELETE|REFERENCES|TRUNCATE))*\s*$"
+    ),
+]
+Grantee = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_$]*$", max_length=127)]
+
+
+class Permission(_Section):
+    """One ``database.permissions`` entry: a privilege for a user or a group (spec §4.8)."""
+
+    permission: Privilege
+    user: Grantee | None = None
+    group: Grantee | None = None
+
+    @model_validator(mode="after")
+    def _one_grantee(self) -> Permission:
+        if (self.user is None) == (self.group is None):
+            raise ValueError("give exactly one of 'user' or 'group'")
+        return self
+
+
+class DatabaseConfig(_Section):
+    """Dataduct's ``database`` section: GRANTs appended to every CREATE TABLE."""
+
+    permissions: list[Permission] = []
+
+
+class PostgresSourceConfig(_Section):
+    """Dataduct's ``postgres`` section: the one database of extract-postgres and load-postgres."""
+
+    conn_id: ConnId = "dataduct_postgres"
+
+
+class NotifierConfig(_Section):
+    """An Airflow notifier by import path, with its arguments; checked when the config is read."""
+
+    notifier: Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*\.[A-Za-z_]\w*$")]
+    """Import path of a ``BaseNotifier`` subclass, e.g. ``...notifications.slack.SlackNotifier``."""
+    on: list[Literal["failure", "warning"]] = ["failure"]
+    """Task failures, QA warnings (``qa.on_failure: warn``), or both."""
+    args: dict[str, Any] = {}
+    """Keyword arguments; templated ones may use ``{{ dataduct_alert.subject }}``/``.message``."""
+
+    @model_validator(mode="after")
+    def _resolves(self) -> NotifierConfig:
+        from airflow_dataduct.alerts import check_notifier
+
+        check_notifier(self.notifier, self.args)
+        return self
+
+
+class AlertsConfig(_Section):
+    """Notifiers called beside (or, without SNS topics, instead of) the SNS alerts."""
+
+    notifiers: list[NotifierConfig] = []
+
+
+class QaConfig(_Section):
+    """QA checks: Dataduct's warning semantics and the result history table."""
+
+    on_failure: Literal["fail", "warn"] = "fail"
+    """``warn``: a failed check alerts the warning topic/notifiers and the run continues."""
+    history_table: Annotated[str, Field(pattern=r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$")] | None = (
+        "dba_table_qa_tests"
+    )
+    """Warehouse table each check result is appended to (created when missing); null: none."""
+
+
+class EmrConfig(_Section):
+    """EMR defaults (Dataduct's ``emr`` section, §4.4, in modern terms); a pipeline's
+    ``emr_cluster_config`` keys win over them."""
+
+    aws_conn_id: ConnId = "aws_default"
+    release_label: Annotated[str, Field(pattern=r"^emr-\d+\.\d+\.\d+$")] = "emr-7.5.0"
+    applications: list[str] = ["Hadoop"]
+    master_instance_type: str = "m5.xlarge"
+    """Dataduct ``MASTER_INSTANCE_TYPE``."""
+    core_instance_type: str = "m5.xlarge"
+    """Dataduct ``CORE_INSTANCE_TYPE``."""
+    num_core_instances: Annotated[int, Field(ge=0, le=1000)] = 1
+    """Dataduct ``NUM_CORE_INSTANCES``."""
+    task_instance_type: str = "m5.xlarge"
+    """Dataduct ``TASK_INSTANCE_TYPE``."""
+    task_bid_price: Annotated[str, Field(pattern=r"^\d+(\.\d+)?$")] | None = None
+    """Dataduct ``TASK_INSTANCE_BID_PRICE`` (USD per hour): task instances become SPOT."""
+    cluster_timeout: str = "6 Hours"
+    """Dataduct ``CLUSTER_TIMEOUT``: the idle auto-termination and the step wait limit."""
+    service_role: str = "EMR_DefaultRole"
+    job_flow_role: str = "EMR_EC2_DefaultRole"
+    log_uri: Annotated[str, Field(pattern=r"^s3n?://")] | None = None
+    key_pair: str | None = None
+    """Dataduct ``etl.KEY_PAIR``."""
+    subnet_id: str | None = None
+    default_bootstrap: list[str] = []
+    """Dataduct ``DEFAULT_BOOTSTRAP``: ``s3://script[,arg...]`` strings run on every node first."""
+    aegisthus_jar: Annotated[str, Field(pattern=r"^s3n?://")] | None = None
+    aegisthus_main_class: str = "com.netflix.Aegisthus"
+    scalding_jar: Annotated[str, Field(pattern=r"^s3n?://")] | None = None
+    cassandra_backup_location: Annotated[str, Field(pattern=r"^s3n?://")] | None = None
+    """A table's Cassandra backup: ``{keyspace}``, ``{table}`` and Jinja (``{{ ds_nodash }}``)."""
+    output_location: Annotated[str, Field(pattern=r"^s3n?://")] | None = None
+    """Where EMR steps write run-scoped outputs; default: ``staging.location`` when on S3."""
+    step_poke_interval_seconds: Annotated[float, Field(gt=0)] = 60
+    """How often a step's sensor asks EMR for the step's state."""
+
+
+class CustomStepConfig(_Section):
+    """One of Dataduct's ``custom_steps``: a step type defined by a team's own class."""
+
+    step_type: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_\-]*$")]
+    module: Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*$")] | None = None
+    """Import path of the module holding the class."""
+    file_path: str | None = None
+    """Or a Python file, relative to ``custom_steps_path``."""
+    class_name: Annotated[str, Field(pattern=r"^[A-Za-z_]\w*$")]
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CustomStepConfig:
+        if (self.module is None) == (self.file_path is None):
+            raise ValueError("give exactly one of 'module' or 'file_path'")
+        return self
+
+
 class DataductConfig(_Section):
     """The whole shared configuration."""
 
@@ -87,9 +232,35 @@ class DataductConfig(_Section):
     staging: StagingConfig = StagingConfig()
     defaults: DefaultsConfig = DefaultsConfig()
     sns: SnsConfig = SnsConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    qa: QaConfig = QaConfig()
+    bootstrap: dict[Literal["ec2", "emr"], list[dict[str, Any]]] | None = None
+    """Dataduct's default bootstrap steps, for pipelines without their own ``bootstrap``."""
+    teardown: dict[str, Any] | None = None
+    """Dataduct's default teardown step, for pipelines without their own ``teardown``."""
+    database: DatabaseConfig = DatabaseConfig()
+    postgres: PostgresSourceConfig = PostgresSourceConfig()
+    emr: EmrConfig | None = None
+    """EMR defaults; without them a pipeline with EMR steps needs its own ``emr_cluster_config``."""
     resource_base_path: str = "."
     """Base directory of relative paths in pipelines (``tables/...``); relative to this file."""
+    s3_base_path: str = ""
+    """Dataduct's ``etl.S3_BASE_PATH``: replaces ``{S3_BASE_PATH}`` in step values."""
+    custom_steps: list[CustomStepConfig] = []
+    """Dataduct's ``custom_steps``: step types defined by classes of your own."""
+    custom_steps_path: str = "."
+    """Dataduct's ``etl.CUSTOM_STEPS_PATH``: base of ``custom_steps[].file_path``; relative to
+    this file."""
     _path: str = PrivateAttr(default="<defaults>")
+
+    @model_validator(mode="after")
+    def _warnings_have_a_destination(self) -> DataductConfig:
+        warned = self.sns.warning_topic_arn or any("warning" in n.on for n in self.alerts.notifiers)
+        if self.qa.on_failure == "warn" and not warned:
+            raise ValueError(
+                "qa.on_failure 'warn' needs sns.warning_topic_arn or a notifier with on: [warning]"
+            )
+        return self
 
     @property
     def path(self) -> str:
@@ -110,6 +281,13 @@ class DataductConfig(_Section):
         here = Path(self.path).parent if self.path != "<defaults>" else Path.cwd()
         return str((here / location).resolve())
 
+    def emr_output_location(self) -> str | None:
+        """The S3 root of EMR step outputs: ``emr.output_location``, else an S3 staging location."""
+        if self.emr is not None and self.emr.output_location:
+            return self.emr.output_location.rstrip("/")
+        location = self.staging.location
+        return location.rstrip("/") if location.startswith("s3://") else None
+
 
 def load_config(path: str | Path) -> DataductConfig:
     """Read and validate the shared configuration file; raise DefinitionErrors listing problems."""
@@ -127,7 +305,17 @@ def load_config(path: str | Path) -> DataductConfig:
     except ValidationError as exc:
         raise DefinitionErrors(to_definition_errors(exc, DataductConfig, source)) from None
     config._path = str(path)
+    _register_custom_steps(config, source)
     return config
+
+
+def _register_custom_steps(config: DataductConfig, source: object = None) -> None:
+    """Load the configured and the installed (entry point) custom step types."""
+    from airflow_dataduct.custom_steps import register_custom_steps
+
+    errors = register_custom_steps(config, source)
+    if errors:
+        raise DefinitionErrors(errors)
 
 
 def find_config(definitions_dir: str | Path) -> DataductConfig:
@@ -137,4 +325,5 @@ def find_config(definitions_dir: str | Path) -> DataductConfig:
         return load_config(candidate)
     config = DataductConfig()
     config._path = str(candidate)
+    _register_custom_steps(config)
     return config

@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from airflow.sdk import DAG
 
 from airflow_dataduct.builders import BUILDERS, BuildContext
+from airflow_dataduct.builders.emr import add_emr_cluster
 from airflow_dataduct.config import DataductConfig
+from airflow_dataduct.dag_operations import (
+    attach_outlets,
+    dag_schedule,
+    operations_args,
+    steps_table,
+    wire_lifecycle,
+)
 from airflow_dataduct.model.pipeline import Pipeline
 from airflow_dataduct.model.schedule import Schedule
 from airflow_dataduct.staging import path_safe
 
 
+@functools.cache
 def timetable(schedule: Schedule) -> Any:
-    """The Airflow schedule of a Dataduct frequency and load time, in UTC, with data intervals."""
+    """The Airflow schedule of a Dataduct frequency and load time, in UTC, with data intervals.
+
+    Cached: a cron timetable describes itself in English when built, which is slow, and
+    timetables are immutable, so pipelines with the same schedule share one.
+    """
     from airflow.timetables.interval import CronDataIntervalTimetable, DeltaDataIntervalTimetable
 
     if schedule.period is None:
@@ -40,6 +54,10 @@ def dag_doc(pipeline: Pipeline) -> str:
         "",
         f"Defined in `{pipeline.path}`; runs `{pipeline.schedule.frequency}` at "
         f"{pipeline.schedule.hour:02d}:{pipeline.schedule.minute:02d} UTC.",
+        "",
+        "### Steps",
+        "",
+        steps_table(pipeline),
         "",
         "```yaml",
         pipeline.source_text.rstrip(),
@@ -66,6 +84,7 @@ def default_args(pipeline: Pipeline, config: DataductConfig) -> dict[str, Any]:
         "owner": defaults.owner,
         "retries": retries,
         "retry_delay": dt.timedelta(minutes=defaults.retry_delay_minutes),
+        **operations_args(pipeline, config),
     }
 
 
@@ -75,7 +94,7 @@ def build_dag(pipeline: Pipeline, config: DataductConfig) -> DAG:
     with DAG(
         dag_id=pipeline.dag_id,
         description=pipeline.description,
-        schedule=timetable(pipeline.schedule),
+        schedule=dag_schedule(pipeline, config, timetable(pipeline.schedule)),
         start_date=start_date(pipeline.schedule, config),
         catchup=config.defaults.catchup,
         max_active_runs=config.defaults.max_active_runs,
@@ -88,4 +107,7 @@ def build_dag(pipeline: Pipeline, config: DataductConfig) -> DAG:
         for step in pipeline.steps:
             for upstream in step.upstream:
                 tasks[upstream] >> tasks[step.name]
+        wire_lifecycle(tasks, pipeline.steps)
+        add_emr_cluster(context, tasks)
+        attach_outlets(tasks, pipeline.steps, config.warehouse.conn_id)
     return dag

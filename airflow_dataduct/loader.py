@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from airflow_dataduct.cache import PipelineCache, default_root, fingerprint
 from airflow_dataduct.config import DataductConfig, find_config
 from airflow_dataduct.errors import DefinitionError, DefinitionErrors, Location
-from airflow_dataduct.model.pipeline import Pipeline, pipeline_files, read_pipeline
+from airflow_dataduct.model.pipeline import Pipeline, parse_pipeline, pipeline_files
+from airflow_dataduct.model.yaml_source import read_definition
 
 log = logging.getLogger(__name__)
 
 DEFINITIONS_ENV = "DATADUCT_DEFINITIONS_DIR"
+INTERNAL_ERROR = "internal error while validating this file (please report it)"
 
 
 class BrokenDefinitions(Exception):
@@ -53,11 +57,20 @@ def scan(folder: str | Path, only_dag_id: str | None = None) -> Scan:
         result.errors.extend(exc.errors)
         return result
     seen: dict[str, str] = {}
-    for path in pipeline_files(folder):
+    files = pipeline_files(folder)
+    cache = _cache(folder, files, config)
+    for path in files:
+        if only_dag_id is not None and not _may_define(path, only_dag_id, config):
+            continue
         try:
-            pipeline = read_pipeline(path, config)
+            pipeline = _read_cached(path, config, cache)
         except DefinitionErrors as exc:
             result.errors.extend(exc.errors)
+            continue
+        except Exception as exc:  # a validator bug must not hide the other pipelines
+            log.exception("Unexpected error reading %s", path)
+            message = f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}"
+            result.errors.append(DefinitionError(message, Location(str(path), 1, 1)))
             continue
         if pipeline.dag_id in seen:
             message = f"pipeline '{pipeline.dag_id}' is already defined in {seen[pipeline.dag_id]}"
@@ -67,6 +80,56 @@ def scan(folder: str | Path, only_dag_id: str | None = None) -> Scan:
         if only_dag_id is None or pipeline.dag_id == only_dag_id:
             result.pipelines.append(pipeline)
     return result
+
+
+_NAME_LINE = re.compile(
+    r"""^name:[ \t]*["']?([A-Za-z0-9_.\-]+)["']?[ \t]*(?:#.*)?$""", re.MULTILINE
+)
+
+
+def _cache(folder: Path, files: list[Path], config: DataductConfig) -> PipelineCache | None:
+    """The parse cache for the folder's current state, or None when it is turned off."""
+    root = default_root()
+    if root is None:
+        return None
+    folders = [folder]
+    base = config.base_dir
+    if not base.is_relative_to(folder.resolve()):
+        folders.append(base)
+    config_path = Path(config.path)
+    config_text = config_path.read_text(encoding="utf-8") if config_path.is_file() else ""
+    return PipelineCache(root, folder, fingerprint(folders, {*files, config_path}), config_text)
+
+
+def _read_cached(path: Path, config: DataductConfig, cache: PipelineCache | None) -> Pipeline:
+    """A validated pipeline from the cache, or read and validated (then cached)."""
+    try:
+        text = read_definition(path)
+    except DefinitionError as exc:
+        raise DefinitionErrors([exc]) from None
+    pipeline = cache.get(path, text) if cache else None
+    if pipeline is None:
+        pipeline = parse_pipeline(text, path, config)
+        if cache:
+            cache.put(path, text, pipeline)
+    return pipeline
+
+
+def _may_define(path: Path, dag_id: str, config: DataductConfig) -> bool:
+    """False only when the file's top-level ``name:`` line says it defines another DAG.
+
+    A task-start parse needs one DAG: this skips validating the others (dag_ids are unique,
+    so a file naming another pipeline cannot be the one). Anything unusual is read in full.
+    """
+    try:
+        match = _NAME_LINE.search(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return True
+    if match is None:
+        return True
+    prefix = config.defaults.name_prefix
+    name = match.group(1)
+    return (f"{prefix}_{name}" if prefix else name) == dag_id
 
 
 def _parsing_dag_id() -> str | None:

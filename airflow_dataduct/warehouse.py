@@ -7,15 +7,18 @@ so a failure leaves the table as it was and two writers never interleave.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from airflow.providers.common.sql.hooks.sql import DbApiHook
 
+from airflow_dataduct.dataduct_tsv import FORMAT_NAME as DATADUCT_TSV_FORMAT
 from airflow_dataduct.errors import WarehouseSchemaError
 from airflow_dataduct.hooks import set_search_path, warehouse_dialect, warehouse_hook
 from airflow_dataduct.sql.copy import (
+    CopyOptions,
     RedshiftCredentials,
     postgres_copy_from_stdin_sql,
     redshift_copy_sql,
@@ -25,10 +28,11 @@ from airflow_dataduct.sql.ddl import (
     analyze_sql,
     create_schema_sql,
     create_table_sql,
+    grant_sql,
     table_columns_sql,
     table_exists_sql,
 )
-from airflow_dataduct.sql.identifiers import Dialect, table_ref
+from airflow_dataduct.sql.identifiers import Dialect, quote_literal, table_ref
 from airflow_dataduct.staging import Manifest, StagingStore
 from airflow_dataduct.tables.model import Table
 
@@ -42,6 +46,34 @@ def lock_table_sql(table: Table, dialect: Dialect) -> str:
     return f"LOCK TABLE {table_ref(table)} IN SHARE ROW EXCLUSIVE MODE"
 
 
+def creation_lock_sql(table: Table) -> str:
+    """PostgreSQL: serialize creating tables of one schema until the transaction ends, so two
+    first loads do not both run ``CREATE SCHEMA``/``CREATE TABLE`` (the second would fail)."""
+    key = quote_literal(f"dataduct-create:{table.schema or ''}")
+    return f"SELECT pg_advisory_xact_lock(hashtext({key}))"
+
+
+def copy_options_for(manifest: Manifest, options: CopyOptions | None) -> CopyOptions:
+    """COPY options matching what was staged: its NULL marker and, when uniform, compression.
+
+    Dataduct TSV (extract-local, extract-s3, transform outputs) writes NULL as ``NULL``; the
+    interchange format as ``\\N``. Parts of mixed compression (``auto``) cannot be loaded by
+    one Redshift COPY, which is reported rather than guessed.
+    """
+    options = options or CopyOptions()
+    if manifest.format == DATADUCT_TSV_FORMAT:
+        options = dataclasses.replace(options, null_as="NULL")
+    if manifest.compression in ("gzip", "none"):
+        return dataclasses.replace(options, compression=manifest.compression)
+    kinds = {p.name.endswith(".gz") for p in manifest.parts}
+    if len(kinds) > 1:
+        raise ValueError(
+            f"staged files under {manifest.prefix} mix gzip and plain files; one Redshift COPY "
+            "needs one compression"
+        )
+    return dataclasses.replace(options, compression="gzip" if kinds == {True} else "none")
+
+
 def clear_table_sql(table: Table, dialect: Dialect) -> str:
     """Empty a table inside the load's transaction. PostgreSQL's TRUNCATE is transactional;
     Redshift's commits at once, so Redshift gets DELETE."""
@@ -53,9 +85,13 @@ def clear_table_sql(table: Table, dialect: Dialect) -> str:
 class Warehouse:
     """One warehouse connection id, its dialect and search path."""
 
-    def __init__(self, conn_id: str, search_path: Sequence[str] = ()) -> None:
+    def __init__(
+        self, conn_id: str, search_path: Sequence[str] = (), permissions: Sequence[Any] = ()
+    ) -> None:
         self.conn_id = conn_id
         self.search_path = tuple(search_path)
+        self.permissions = tuple(permissions)
+        """``database.permissions``: GRANTs made on every table this warehouse creates."""
         self.dialect = warehouse_dialect(conn_id)
         self.hook: DbApiHook = warehouse_hook(conn_id, self.search_path)
 
@@ -95,13 +131,20 @@ class Warehouse:
     def ensure_table(self, cursor: Any, table: Table) -> bool:
         """Create ``table`` when missing (True), or check its columns match the definition."""
         cursor.execute(table_exists_sql(table))
-        if cursor.fetchone()[0]:
+        exists = cursor.fetchone()[0]
+        if not exists and self.dialect is Dialect.POSTGRES:
+            cursor.execute(creation_lock_sql(table))  # concurrent first loads: one creates
+            cursor.execute(table_exists_sql(table))
+            exists = cursor.fetchone()[0]
+        if exists:
             self._check_columns(cursor, table)
             return False
         schema_sql = create_schema_sql(table)
         if schema_sql:
             cursor.execute(schema_sql)
         cursor.execute(create_table_sql(table, self.dialect))
+        for grant in grant_sql(table, self.permissions):
+            cursor.execute(grant)
         log.info("Created table %s from %s", table.full_name, table.source_path)
         return True
 
@@ -127,15 +170,23 @@ class Warehouse:
             self.ensure_table(cursor, table)
             cursor.execute(lock_table_sql(table, self.dialect))
             cursor.execute(clear_table_sql(table, self.dialect))
-            if self.dialect is Dialect.REDSHIFT:
-                loaded = self._copy_redshift(cursor, table, store, manifest, **copy)
-            else:
-                loaded = self._copy_postgres(cursor, table, store, manifest)
-            if loaded != manifest.rows:
+            loaded = self.copy_staged(cursor, table, store, manifest, **copy)
+            if manifest.rows >= 0 and loaded != manifest.rows:  # -1: not counted
                 raise RuntimeError(
                     f"loaded {loaded} rows into {table.full_name} but {manifest.rows} were staged"
                 )
         return loaded
+
+    def copy_staged(
+        self, cursor: Any, table: Table, store: StagingStore, manifest: Manifest, **copy: Any
+    ) -> int:
+        """Append the staged rows to ``table`` inside the cursor's transaction; rows loaded.
+
+        Redshift takes ``credentials`` and optional ``options`` (:class:`CopyOptions`).
+        """
+        if self.dialect is Dialect.REDSHIFT:
+            return self._copy_redshift(cursor, table, store, manifest, **copy)
+        return self._copy_postgres(cursor, table, store, manifest)
 
     def _copy_postgres(
         self, cursor: Any, table: Table, store: StagingStore, manifest: Manifest
@@ -152,14 +203,16 @@ class Warehouse:
         store: StagingStore,
         manifest: Manifest,
         credentials: RedshiftCredentials | None = None,
+        options: CopyOptions | None = None,
     ) -> int:
         if credentials is None:
             raise ValueError("a Redshift load needs credentials (an IAM role or AWS keys)")
         manifest_uri = store.uri(manifest.prefix, "copy.manifest")
+        options = copy_options_for(manifest, options)
         if not manifest_uri.startswith("s3://"):
             raise ValueError(f"Redshift loads from S3; staging location {manifest_uri} is local")
         try:
-            cursor.execute(redshift_copy_sql(table, manifest_uri, credentials))
+            cursor.execute(redshift_copy_sql(table, manifest_uri, credentials, options))
         except Exception:
             self._log_load_errors(store.uri(manifest.prefix))
             raise
@@ -176,20 +229,44 @@ class Warehouse:
             log.error("stl_load_errors: %s", row)
 
     def run_statements(
-        self, statements: Sequence[str], lock: Table | None = None, create: Table | None = None
+        self,
+        statements: Sequence[str | tuple[str, Sequence[Any] | None]],
+        lock: Table | None = None,
+        create: Table | Sequence[Table] | None = None,
+        transactional: bool = True,
     ) -> list[int]:
-        """Run ``statements`` in one transaction; returns each statement's row count."""
-        counts = []
-        with self.transaction() as cursor:
-            if create is not None:
-                self.ensure_table(cursor, create)
-            if lock is not None:
+        """Run ``statements`` in one transaction; returns each statement's row count.
+
+        A statement may come with its bound parameters as ``(sql, params)``. With
+        ``transactional=False`` (Dataduct's ``non_transactional``) each statement commits on
+        its own, so a failure keeps the earlier ones.
+        """
+        counts: list[int] = []
+        session = self.transaction() if transactional else self._autocommit_cursor()
+        with session as cursor:
+            for table in [create] if isinstance(create, Table) else create or ():
+                self.ensure_table(cursor, table)
+            if lock is not None and transactional:
                 cursor.execute(lock_table_sql(lock, self.dialect))
-            for sql in statements:
-                cursor.execute(sql)
+            for item in statements:
+                sql, params = (item, None) if isinstance(item, str) else item
+                cursor.execute(sql, params) if params is not None else cursor.execute(sql)
                 counts.append(cursor.rowcount)
                 log.info("%s rows: %s", cursor.rowcount, sql.split("(")[0].strip()[:80])
         return counts
+
+    @contextlib.contextmanager
+    def _autocommit_cursor(self) -> Iterator[Any]:
+        """A cursor whose every statement commits at once."""
+        conn = self.hook.get_conn()
+        try:
+            conn.autocommit = True
+            with contextlib.closing(conn.cursor()) as cursor:
+                if self.dialect is Dialect.REDSHIFT:
+                    set_search_path(cursor, self.search_path)
+                yield cursor
+        finally:
+            conn.close()
 
     def analyze(self, table: Table) -> None:
         """Refresh planner statistics, after the commit (ANALYZE cannot be rolled back)."""

@@ -4,5 +4,9 @@ from airflow_dataduct.builders.registry import BUILDERS, BuildContext, Builder, 
 
 # Built-in step families register their builders on import.
 from airflow_dataduct.builders import steps  # noqa: F401  isort: skip
+from airflow_dataduct.builders import qa  # noqa: F401  isort: skip
+from airflow_dataduct.builders import sql  # noqa: F401  isort: skip
+from airflow_dataduct.builders import emr  # noqa: F401  isort: skip
+from airflow_dataduct.builders import files  # noqa: F401  isort: skip
 
 __all__ = ["BUILDERS", "BuildContext", "Builder", "register"]

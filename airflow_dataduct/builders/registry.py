@@ -24,7 +24,11 @@ class BuildContext:
     config: DataductConfig
 
     def staging_prefix(self, step_name: str) -> str:
-        """The templated staging location of ``step_name``'s output for the current run."""
+        """The templated staging location of ``step_name``'s output for the current run; an
+        ``output_node`` name is a subfolder of its transform's output."""
+        producer = self.pipeline.output_nodes.get(step_name)
+        if producer is not None:
+            return f"{self.pipeline.dag_id}/{STAGING_RUN}/{producer}/{step_name}"
         return f"{self.pipeline.dag_id}/{STAGING_RUN}/{step_name}"
 
     def staging_kwargs(self) -> dict[str, Any]:
@@ -37,6 +41,7 @@ class BuildContext:
         return {
             "warehouse_conn_id": self.config.warehouse.conn_id,
             "search_path": tuple(self.config.warehouse.search_path),
+            "permissions": tuple(self.config.database.permissions),
         }
 
     def host_conn_id(self, alias: str) -> str:
@@ -53,12 +58,28 @@ class BuildContext:
         if step.params.max_retries is not None:
             kwargs["retries"] = step.params.max_retries
             kwargs["retry_delay"] = dt.timedelta(minutes=self.config.defaults.retry_delay_minutes)
+        if step.params.execution_timeout is not None:
+            kwargs["execution_timeout"] = step.params.execution_timeout
         return kwargs
+
+    def qa_kwargs(self, step: StepSpec) -> dict[str, Any]:
+        """``qa_policy`` of a QA check operator: warn or fail, alerts, and the history table."""
+        from airflow_dataduct.alerts import alert_settings
+        from airflow_dataduct.qa_outcome import QaPolicy
+
+        policy = QaPolicy(
+            pipeline=self.pipeline.dag_id,
+            warn=self.config.qa.on_failure == "warn",
+            topic_arn=getattr(step.params, "sns_topic_arn", None),
+            alerts=alert_settings(self.pipeline.topic_arn, self.config),
+            history_table=self.config.qa.history_table,
+        )
+        return {"qa_policy": policy}
 
 
 def step_doc(step: StepSpec) -> str:
     """Markdown for a task's docs: the step type, where it is defined, and its keys."""
-    keys = step.params.model_dump(exclude_defaults=True, exclude={"step_type"})
+    keys = step.params.model_dump(exclude_defaults=True, exclude={"step_type"}, by_alias=True)
     lines = [f"**{step.step_type}** step `{step.name}`, defined at `{step.location}`", ""]
     lines += [f"- `{key}`: `{value}`" for key, value in keys.items()]
     return "\n".join(lines)

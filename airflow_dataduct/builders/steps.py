@@ -5,33 +5,30 @@ from __future__ import annotations
 from airflow.sdk import BaseOperator
 
 from airflow_dataduct.builders.registry import BuildContext, register
+from airflow_dataduct.builders.sql import upsert_task
 from airflow_dataduct.model.pipeline import StepSpec
 from airflow_dataduct.model.steps import (
     CountCheckParams,
     CreateLoadRedshiftParams,
     ExtractRdsParams,
     PrimaryKeyCheckParams,
-    UpsertParams,
 )
 from airflow_dataduct.operators import (
     CountCheckOperator,
     CreateLoadRedshiftOperator,
     ExtractRdsOperator,
     PrimaryKeyCheckOperator,
-    UpsertOperator,
 )
 from airflow_dataduct.sql.checks import count_sql, count_table_sql
-from airflow_dataduct.sql.identifiers import quote_qualified
-from airflow_dataduct.sql.upsert import UpsertOptions
 
 
 @register("extract-rds")
 def build_extract_rds(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     params = step.params
     assert isinstance(params, ExtractRdsParams)
-    sql = params.sql or f"SELECT * FROM {quote_qualified(params.table or '')}"
     return ExtractRdsOperator(
-        sql=sql,
+        sql=params.sql or "",
+        table=params.table,
         source_conn_id=ctx.host_conn_id(params.host_name),
         database=params.database,
         staging_prefix=ctx.staging_prefix(step.name),
@@ -48,29 +45,29 @@ def build_create_load(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     return CreateLoadRedshiftOperator(
         table=step.tables["table_definition"],
         staging_prefix=ctx.staging_prefix(step.input_step),
+        remove_staged=removes_staged_input(ctx, step),
+        iam_role=ctx.config.warehouse.iam_role,
         **ctx.staging_kwargs(),
         **ctx.warehouse_kwargs(),
         **ctx.task_kwargs(step),
     )
 
 
+def removes_staged_input(ctx: BuildContext, step: StepSpec) -> bool:
+    """Whether ``step`` deletes its staged input after loading: not when ``staging.retain`` is
+    set, nor when another step of the pipeline reads the same input."""
+    readers = [
+        s
+        for s in ctx.pipeline.steps
+        if s.input_step == step.input_step or any(i.source == step.input_step for i in s.inputs)
+    ]
+    return not ctx.config.staging.retain and len(readers) == 1
+
+
 @register("upsert")
 def build_upsert(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    params = step.params
-    assert isinstance(params, UpsertParams)
-    options = UpsertOptions(
-        enforce_primary_key=params.enforce_primary_key,
-        delete_existing=params.delete_existing,
-        filter_clause=params.filter_clause,
-    )
-    return UpsertOperator(
-        source=step.tables["source"],
-        destination=step.tables["destination"],
-        options=options,
-        analyze_table=params.analyze_table,
-        **ctx.warehouse_kwargs(),
-        **ctx.task_kwargs(step),
-    )
+    """Dataduct's upsert; reload and delta-load share it (airflow_dataduct.builders.sql)."""
+    return upsert_task(ctx, step)
 
 
 @register("primary-key-check")
@@ -79,6 +76,7 @@ def build_primary_key_check(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     return PrimaryKeyCheckOperator(
         table=step.tables["table_definition"],
         test_name=ctx.test_name(step),
+        **ctx.qa_kwargs(step),
         **ctx.warehouse_kwargs(),
         **ctx.task_kwargs(step),
     )
@@ -94,17 +92,20 @@ def build_count_check(ctx: BuildContext, step: StepSpec) -> BaseOperator:
         if table is not None
         else count_sql(sql=params.destination_sql, table_name=params.destination_table_name)
     )
-    source = count_sql(
-        sql=params.source_sql,
-        table_name=params.source_table_name,
-        count_sql_text=params.source_count_sql,
+    # source_table_name is quoted for the source's dialect when the task runs.
+    source = (
+        ""
+        if params.source_table_name is not None
+        else count_sql(sql=params.source_sql, count_sql_text=params.source_count_sql)
     )
     return CountCheckOperator(
         source_conn_id=ctx.host_conn_id(params.source_host),
         source_count_sql=source,
+        source_table_name=params.source_table_name,
         destination_count_sql=destination,
         tolerance=params.tolerance,
         test_name=ctx.test_name(step),
+        **ctx.qa_kwargs(step),
         **ctx.warehouse_kwargs(),
         **ctx.task_kwargs(step),
     )

@@ -5,37 +5,47 @@ Pure Python: no Airflow objects and no I/O beyond reading the YAML and the files
 
 from __future__ import annotations
 
+import datetime as dt
 import graphlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from airflow_dataduct.config import DataductConfig
+from airflow_dataduct.config import DataductConfig, SnsArn
 from airflow_dataduct.errors import DefinitionError, DefinitionErrors, Location
-from airflow_dataduct.model.schedule import FREQUENCIES, Schedule, parse_schedule
+from airflow_dataduct.model.cql import CqlTable
+from airflow_dataduct.model.dp_expressions import DpExpressionError, translate_values
+from airflow_dataduct.model.emr import EmrCluster, EmrClusterConfig
+from airflow_dataduct.model.emr_pipeline import check_emr, load_cql_tables
+from airflow_dataduct.model.lifecycle import RawStep, Sources, lifecycle_steps
+from airflow_dataduct.model.schedule import FREQUENCIES, Schedule, parse_duration, parse_schedule
 from airflow_dataduct.model.steps import (
     NOT_YET_SUPPORTED_KEYS,
     STEP_KINDS,
     STEP_MODELS,
     StepParams,
 )
+from airflow_dataduct.model.steps import _as_list as as_list  # one name or a list
 from airflow_dataduct.model.validation import suggest, to_definition_errors
-from airflow_dataduct.model.yaml_source import SourceMap, load_yaml_text
+from airflow_dataduct.model.yaml_source import SourceMap, load_yaml_text, read_definition
 from airflow_dataduct.tables.ddl import parse_table_file
 from airflow_dataduct.tables.model import Table
 
 PIPELINE_SUFFIXES = (".yaml", ".yml")
 HOST_KEYS = ("host_name", "source_host")
-NOT_YET_SUPPORTED_PIPELINE_KEYS = (
-    "emr_cluster_config",
-    "bootstrap",
-    "teardown",
-    "time_delta",
-)
+NOT_YET_SUPPORTED_PIPELINE_KEYS = ("time_delta",)
 IGNORED_PIPELINE_KEYS = ("ec2_resource_config",)
+INPUT_PATH_NOT_YET = frozenset(
+    {"create-load-redshift", "load-redshift", "load-postgres", "load-reload-pk"}
+)
+"""Steps that read a staged input step and cannot read an ``input_path`` location yet."""
 """Accepted for compatibility, without effect: tasks run on Airflow workers, not an EC2 resource."""
+
+
+TableName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$")]
+"""A schema-qualified warehouse table name."""
 
 
 class PipelineKeys(BaseModel):
@@ -47,14 +57,26 @@ class PipelineKeys(BaseModel):
     frequency: str = "one-time"
     load_time: str | int | None = None
     description: str | None = None
-    topic_arn: str | None = None
+    topic_arn: SnsArn | None = None
     max_retries: Annotated[int, Field(ge=0, le=100)] | None = None
+    schedule_on_tables: Annotated[list[TableName], BeforeValidator(as_list)] = []
+    """Run when these warehouse tables were written by another pipeline (Airflow assets)."""
     ec2_resource_config: dict[str, Any] | None = None
-    emr_cluster_config: dict[str, Any] | None = None
-    bootstrap: Any = None
-    teardown: Any = None
+    emr_cluster_config: EmrClusterConfig | None = None
+    bootstrap: dict[Literal["ec2", "emr"], list[Any]] | None = None
+    teardown: dict[str, Any] | None = None
     time_delta: Any = None
     steps: list[Any]
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """One input of a step: a step's (or an output node's) staged output (spec §2.3)."""
+
+    source: str
+    """A step name, or an ``output_node`` name of an earlier ``transform``."""
+    subdir: str | None = None
+    """With several inputs (an ``input_node`` map): the subdirectory it is staged into."""
 
 
 @dataclass(frozen=True)
@@ -67,9 +89,15 @@ class StepSpec:
     location: Location
     upstream: tuple[str, ...] = ()
     input_step: str | None = None
-    """The step whose staged output this step reads, if any."""
+    """The step (or output node) whose staged output this step reads, if it reads one."""
     tables: dict[str, Table] = field(default_factory=dict)
     """Parsed table definitions, by the key that named them (``table_definition``, ...)."""
+    inputs: tuple[StepInput, ...] = ()
+    """Every staged input: ``input_step``, or the entries of an ``input_node`` map."""
+    role: str = "main"
+    """``main``, or ``setup``/``teardown`` for Dataduct's bootstrap and teardown steps."""
+    cql_tables: dict[str, CqlTable] = field(default_factory=dict)
+    """Parsed Cassandra table definitions, by key (``cql_schema_definition``)."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +113,13 @@ class Pipeline:
     description: str | None = None
     topic_arn: str | None = None
     max_retries: int | None = None
+    schedule_on_tables: tuple[str, ...] = ()
+    execution_timeout: dt.timedelta | None = None
+    """``ec2_resource_config.terminate_after``: the default execution timeout of its tasks."""
+    output_nodes: dict[str, str] = field(default_factory=dict)
+    """``output_node`` names of transforms, to the step that writes them."""
+    emr_cluster: EmrCluster | None = None
+    """The one EMR cluster of each run, shared by its EMR steps; None without EMR steps."""
 
     def step(self, name: str) -> StepSpec:
         """The step called ``name``."""
@@ -102,6 +137,11 @@ class _StepDraft:
     tables: dict[str, Table] = field(default_factory=dict)
     upstream: list[str] = field(default_factory=list)
     input_step: str | None = None
+    inputs: list[Any] = field(default_factory=list)
+    at: tuple[Any, ...] = ()
+    """Key path of the step in its file."""
+    role: str = "main"
+    cql_tables: dict[str, CqlTable] = field(default_factory=dict)
 
 
 class TableCache:
@@ -152,16 +192,21 @@ class _PipelineReader:
                 ]
             )
         data.pop("variables", None)
+        config_file = self.config.path if Path(self.config.path).is_file() else None
+        self.source = Sources(self.source, config_file)  # type: ignore[assignment]
         keys = self._pipeline_keys(data)
         if keys is None:
             raise DefinitionErrors(self.errors)
         schedule = self._schedule(keys)
-        drafts = self._steps(keys.steps)
+        timeout = self._terminate_after(keys)
+        lifecycle = lifecycle_steps(keys.bootstrap, keys.teardown, self.config)
+        drafts = self._steps(keys.steps, lifecycle)
         if not self.errors:
             self._resolve_edges(drafts)
+        cluster = check_emr(keys.emr_cluster_config, drafts, self.config, self.error)
         if self.errors:
             raise DefinitionErrors(self.errors)
-        return self._pipeline(keys, schedule, drafts)
+        return self._pipeline(keys, schedule, drafts, timeout, cluster)
 
     def _pipeline_keys(self, data: dict[str, Any]) -> PipelineKeys | None:
         for key in NOT_YET_SUPPORTED_PIPELINE_KEYS:
@@ -188,24 +233,46 @@ class _PipelineReader:
             self.error(str(exc), ("load_time",), "load_time")
             return None
 
-    def _steps(self, raw_steps: list[Any]) -> list[_StepDraft]:
+    def _terminate_after(self, keys: PipelineKeys) -> dt.timedelta | None:
+        value = (keys.ec2_resource_config or {}).get("terminate_after")
+        if value is None:
+            return None
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            at = ("ec2_resource_config", "terminate_after")
+            self.error(f"terminate_after: {exc}", at, "terminate_after")
+            return None
+
+    def _steps(self, raw_steps: list[Any], extra: list[RawStep]) -> list[_StepDraft]:
         drafts = []
         for index, raw in enumerate(raw_steps):
             draft = self._step(index, raw)
+            if draft is not None:
+                drafts.append(draft)
+        for number, item in enumerate(extra, start=len(raw_steps)):
+            at = item.root if item.index is None else (*item.root, item.index)
+            draft = self._step(number, item.raw, at, item.role)
             if draft is not None:
                 drafts.append(draft)
         self._name_steps(drafts)
         for draft in drafts:
             self._check_hosts(draft)
             self._load_tables(draft)
+            load_cql_tables(draft, self.config, self.error)
         return drafts
 
-    def _step(self, index: int, raw: Any) -> _StepDraft | None:
-        at = ("steps", index)
+    def _step(
+        self, index: int, raw: Any, at: tuple[Any, ...] | None = None, role: str = "main"
+    ) -> _StepDraft | None:
+        at = ("steps", index) if at is None else at
         if not isinstance(raw, dict):
             self.error("a step must be a mapping with a 'step_type'", at)
             return None
         step_type = raw.get("step_type")
+        if step_type is not None and not isinstance(step_type, str):
+            self.error(f"key 'step_type': expected a string, got {step_type!r}", (*at, "step_type"))
+            return None
         if not isinstance(step_type, str):
             self.error("missing required key 'step_type'", at, "step_type")
             return None
@@ -225,31 +292,38 @@ class _PipelineReader:
                 at_key=True,
             )
         model = STEP_MODELS[step_type]
+        values = {}
+        for key, value in raw.items():
+            try:  # DP expressions and {S3_BASE_PATH}, as Dataduct wrote them (spec §2.4)
+                values[key] = translate_values(value, self.config.s3_base_path)
+            except DpExpressionError as exc:
+                self.error(f"{key}: {exc}", (*at, key), key)
+                return None
         try:
-            params = model.model_validate({k: v for k, v in raw.items() if k not in unsupported})
+            params = model.model_validate({k: v for k, v in values.items() if k not in unsupported})
         except ValidationError as exc:
             self.errors.extend(to_definition_errors(exc, model, self.source, at))
             return None
-        return _StepDraft(index, step_type, params)
+        return _StepDraft(index, step_type, params, at=at, role=role)
 
     def _name_steps(self, drafts: list[_StepDraft]) -> None:
         """Dataduct's names: ``<ClassName><n>``, n counting earlier steps of that class or
         a subclass of it."""
         counts: dict[str, int] = {}
-        taken: dict[str, int] = {}
+        taken: dict[str, tuple[Any, ...]] = {}
         for draft in drafts:
             kind = STEP_KINDS[draft.step_type]
             draft.name = draft.params.name or f"{kind.class_name}{counts.get(kind.class_name, 0)}"
             for cls in (kind.class_name, *kind.ancestors):
                 counts[cls] = counts.get(cls, 0) + 1
             if draft.name in taken:
-                line = self.source.locate(("steps", taken[draft.name])).line
+                line = self.source.locate(taken[draft.name]).line
                 self.error(
                     f"step name '{draft.name}' is already taken by the step on line {line}",
-                    ("steps", draft.index, "name"),
+                    (*draft.at, "name"),
                     "name",
                 )
-            taken.setdefault(draft.name, draft.index)
+            taken.setdefault(draft.name, draft.at)
 
     def _check_hosts(self, draft: _StepDraft) -> None:
         for key in HOST_KEYS:
@@ -260,7 +334,7 @@ class _PipelineReader:
                 self.error(
                     f"{key} '{alias}' is not a host alias of {self.config.path}{hint} "
                     f"(known: {known})",
-                    ("steps", draft.index, key),
+                    (*draft.at, key),
                     key,
                 )
 
@@ -269,7 +343,7 @@ class _PipelineReader:
             relative = getattr(draft.params, key, None)
             if relative is None:
                 continue
-            at = ("steps", draft.index, key)
+            at = (*draft.at, key)
             path = self.config.base_dir / relative
             try:
                 draft.tables[key] = TABLES.get(path)
@@ -277,24 +351,36 @@ class _PipelineReader:
                 self.error(f"{key}: table definition file '{relative}' not found ({path})", at, key)
             except DefinitionError as exc:
                 self.error(f"{key}: table definition '{relative}' does not parse: {exc}", at, key)
+        for key in draft.params.file_keys:
+            relative = getattr(draft.params, key, None)
+            path = self.config.base_dir / relative if relative is not None else None
+            if path is not None and not path.is_file():
+                at = (*draft.at, key)
+                self.error(f"{key}: file '{relative}' not found ({path})", at, key)
+        check_resources = getattr(draft.params, "check_resources", None)
+        for key, message in check_resources(self.config.base_dir) if check_resources else ():
+            self.error(message, (*draft.at, key), key)
         self._check_tables(draft)
 
     def _check_tables(self, draft: _StepDraft) -> None:
         for key, message in draft.params.check_tables(draft.tables):
-            self.error(message, ("steps", draft.index, key), key)
+            self.error(message, (*draft.at, key), key)
 
     def _resolve_edges(self, drafts: list[_StepDraft]) -> None:
         """Dataduct's edges (spec §2.2): implicit chaining, input_node and depends_on."""
         names = {d.name: d for d in drafts}
+        self.output_nodes: dict[str, str] = {}
         previous: _StepDraft | None = None
         for draft in drafts:
+            if previous is not None and previous.role != draft.role:
+                previous = None  # bootstrap and teardown steps pass no data to the others
             self._resolve_input(draft, previous, names)
             for name in draft.params.depends_on:
                 if name not in names:
                     hint = suggest(name, names)
                     self.error(
                         f"depends_on: no step named '{name}'{hint}",
-                        ("steps", draft.index, "depends_on"),
+                        (*draft.at, "depends_on"),
                         "depends_on",
                     )
                 elif name not in draft.upstream:
@@ -307,37 +393,93 @@ class _PipelineReader:
     ) -> None:
         kind = STEP_KINDS[draft.step_type]
         node = draft.params.input_node
-        at = ("steps", draft.index, "input_node")
-        if kind.drops_input:
+        at = (*draft.at, "input_node")
+        if kind.drops_input or not getattr(draft.params, "takes_input", True):
             if node not in (None, []):
                 self.error(f"{draft.step_type} takes no input_node", at, "input_node")
-            return
-        if isinstance(node, dict):
-            self.error("input_node with several inputs is not supported yet", at, "input_node")
-            return
-        if isinstance(node, str):
-            if node not in names:
-                self.error(f"input_node: no step named '{node}'{suggest(node, names)}", at)
+        elif draft.params.input_path is not None and draft.step_type in INPUT_PATH_NOT_YET:
+            message = f"input_path is not supported by {draft.step_type} yet"
+            self.error(message, (*draft.at, "input_path"), "input_path")
+        elif isinstance(node, dict):
+            if not getattr(draft.params, "multi_input", False):
+                message = (
+                    f"input_node with several inputs is not supported by {draft.step_type} yet"
+                )
+                self.error(message, at, "input_node")
                 return
-            if not STEP_KINDS[names[node].step_type].outputs_data:
-                self.error(f"input_node: step '{node}' produces no data", at, "input_node")
-                return
-            draft.input_step = node
+            for source, subdir in node.items():
+                if self._input_source(source, (*at, source), names):
+                    draft.inputs.append(StepInput(source, str(subdir)))
+        elif isinstance(node, str):
+            if self._input_source(node, at, names):
+                draft.input_step = node
         elif (
             node is None
             and draft.params.input_path is None
             and previous is not None
-            and STEP_KINDS[previous.step_type].outputs_data
+            and self._outputs_data(previous)
         ):
             draft.input_step = previous.name
         if draft.input_step:
-            draft.upstream.append(draft.input_step)
-        elif kind.needs_input and draft.params.input_path is None:
+            draft.inputs = [StepInput(draft.input_step)]
+        for item in draft.inputs:
+            producer = self.output_nodes.get(item.source, item.source)
+            if producer not in draft.upstream:
+                draft.upstream.append(producer)
+        named = isinstance(node, (str, dict))  # a bad input_node is reported already
+        if not draft.inputs and not named and kind.needs_input and draft.params.input_path is None:
             self.error(
                 f"{draft.step_type} has no input: put it after a step that stages data "
                 "(such as extract-rds) or name one with input_node",
-                ("steps", draft.index, "step_type"),
+                (*draft.at, "step_type"),
             )
+        self._register_outputs(draft, names)
+
+    @staticmethod
+    def _outputs_data(draft: _StepDraft) -> bool:
+        """Whether the step exposes one staged output (spec §2.2 rules 5-6)."""
+        nodes = getattr(draft.params, "output_nodes", ())
+        return STEP_KINDS[draft.step_type].outputs_data and not nodes
+
+    def _input_source(self, name: str, at: tuple[Any, ...], names: dict[str, _StepDraft]) -> bool:
+        """Check that ``name`` is an earlier output node or a step with one staged output."""
+        if name in self.output_nodes:
+            return True
+        later = [d for d in names.values() if name in getattr(d.params, "output_nodes", ())]
+        if name not in names and later:
+            line = self.source.locate(later[0].at).line
+            self.error(
+                f"input_node: output node '{name}' is used before it is produced "
+                f"(by step '{later[0].name}' on line {line})",
+                at,
+                "input_node",
+            )
+            return False
+        if name not in names:
+            hint = suggest(name, [*names, *self.output_nodes])
+            self.error(f"input_node: no step or output node named '{name}'{hint}", at)
+            return False
+        producer = names[name]
+        nodes = getattr(producer.params, "output_nodes", ())
+        if nodes:
+            listed = ", ".join(nodes)
+            self.error(f"input_node: step '{name}' writes output nodes ({listed}): name one", at)
+            return False
+        if not STEP_KINDS[producer.step_type].outputs_data:
+            self.error(f"input_node: step '{name}' produces no data", at, "input_node")
+            return False
+        return True
+
+    def _register_outputs(self, draft: _StepDraft, names: dict[str, _StepDraft]) -> None:
+        """Make a transform's ``output_node`` names usable as later steps' ``input_node``."""
+        for index, node in enumerate(getattr(draft.params, "output_nodes", ())):
+            if node in names or node in self.output_nodes:
+                owner = self.output_nodes.get(node)
+                taken = f"an output node of step '{owner}'" if owner else "a step name"
+                at = (*draft.at, "output_node", index)
+                self.error(f"output_node '{node}' is already {taken}", at, "output_node")
+                continue
+            self.output_nodes[node] = draft.name
 
     def _check_cycles(self, drafts: list[_StepDraft]) -> None:
         sorter = graphlib.TopologicalSorter({d.name: d.upstream for d in drafts})
@@ -346,10 +488,15 @@ class _PipelineReader:
         except graphlib.CycleError as exc:
             cycle = exc.args[1]
             first = next(d for d in drafts if d.name == cycle[0])
-            self.error(f"steps form a cycle: {' -> '.join(cycle)}", ("steps", first.index))
+            self.error(f"steps form a cycle: {' -> '.join(cycle)}", first.at)
 
     def _pipeline(
-        self, keys: PipelineKeys, schedule: Schedule | None, drafts: list[_StepDraft]
+        self,
+        keys: PipelineKeys,
+        schedule: Schedule | None,
+        drafts: list[_StepDraft],
+        timeout: dt.timedelta | None = None,
+        cluster: EmrCluster | None = None,
     ) -> Pipeline:
         assert schedule is not None
         prefix = self.config.defaults.name_prefix
@@ -358,10 +505,13 @@ class _PipelineReader:
                 name=d.name,
                 step_type=d.step_type,
                 params=d.params,
-                location=self.source.locate(("steps", d.index)),
+                location=self.source.locate(d.at),
                 upstream=tuple(d.upstream),
                 input_step=d.input_step,
                 tables=d.tables,
+                inputs=tuple(d.inputs),
+                role=d.role,
+                cql_tables=d.cql_tables,
             )
             for d in drafts
         )
@@ -375,17 +525,24 @@ class _PipelineReader:
             description=keys.description,
             topic_arn=keys.topic_arn,
             max_retries=keys.max_retries,
+            schedule_on_tables=tuple(keys.schedule_on_tables),
+            execution_timeout=timeout,
+            emr_cluster=cluster,
+            output_nodes=dict(getattr(self, "output_nodes", {})),
         )
+
+
+def parse_pipeline(text: str, path: str | Path, config: DataductConfig) -> Pipeline:
+    """Validate the text of one pipeline file; raise DefinitionErrors listing every problem."""
+    return _PipelineReader(text, str(path), config).read()
 
 
 def read_pipeline(path: str | Path, config: DataductConfig) -> Pipeline:
     """Read and validate one pipeline file; raise DefinitionErrors listing every problem."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DefinitionErrors(
-            [DefinitionError(f"cannot read file: {exc}", Location(str(path)))]
-        ) from None
+        text = read_definition(path)
+    except DefinitionError as exc:
+        raise DefinitionErrors([exc]) from None
     return _PipelineReader(text, str(path), config).read()
 
 

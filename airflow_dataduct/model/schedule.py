@@ -61,6 +61,23 @@ def parse_load_time(value: object) -> tuple[int, int]:
     return hour, minute
 
 
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(minute|hour|day|week)s?$", re.IGNORECASE)
+_UNITS = {"minute": 60, "hour": 3600, "day": 86400, "week": 604800}
+
+
+def parse_duration(value: object) -> dt.timedelta:
+    """Data Pipeline's period form (``"6 Hours"``, ``"30 minutes"``), or an int of minutes."""
+    if isinstance(value, dt.timedelta):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return dt.timedelta(minutes=value)
+    if isinstance(value, str) and (match := _DURATION.match(value.strip())):
+        seconds = float(match.group(1)) * _UNITS[match.group(2).lower()]
+        if seconds > 0:
+            return dt.timedelta(seconds=seconds)
+    raise ValueError(f'expected a duration such as "6 Hours" or "30 Minutes", got {value!r}')
+
+
 def parse_schedule(frequency: str, load_time: object) -> Schedule:
     """A Schedule from Dataduct's keys; ValueError names the bad key."""
     if frequency not in FREQUENCIES:

@@ -8,10 +8,14 @@ validation error, never a stub task.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from airflow_dataduct.config import SnsArn
+from airflow_dataduct.model.schedule import parse_duration
 
 if TYPE_CHECKING:
     from airflow_dataduct.tables.model import Table
@@ -77,6 +81,16 @@ Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$", max_length=200)
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
+def _argument_text(value: Any) -> Any:
+    """Dataduct passes script arguments as command-line strings: ``4`` becomes ``'4'``."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value) if isinstance(value, (int, float)) else value
+
+
+ScriptArguments = list[Annotated[str, BeforeValidator(_argument_text)]]
+
+
 class StepParams(BaseModel):
     """Keys every step accepts (spec §2.1)."""
 
@@ -89,11 +103,15 @@ class StepParams(BaseModel):
     input_node: str | dict[str, str] | list[str] | None = None
     input_path: str | None = None
     max_retries: Annotated[int, Field(ge=0, le=100)] | None = None
+    execution_timeout: Annotated[dt.timedelta, BeforeValidator(parse_duration)] | None = None
+    """Fail a try that runs longer: ``"2 Hours"``, ``"30 Minutes"`` or minutes."""
 
     table_keys: ClassVar[tuple[str, ...]] = ()
     """Keys whose value is a table definition file; the pipeline reader parses them."""
     primary_key_required: ClassVar[tuple[str, ...]] = ()
     """Table keys whose table must declare a primary key for this step."""
+    file_keys: ClassVar[tuple[str, ...]] = ()
+    """Keys whose value is a file relative to ``resource_base_path``; the reader checks it."""
 
     def check_tables(self, tables: dict[str, Table]) -> list[tuple[str, str]]:
         """Problems between this step and its parsed tables, as (key, message) pairs."""
@@ -151,27 +169,61 @@ class CreateLoadRedshiftParams(StepParams):
 
 
 class UpsertParams(StepParams):
-    """``upsert``: merge a source table into a destination by primary key, in one transaction."""
+    """``upsert``: merge a source (table, ``sql`` or ``script``) into a destination by primary
+    key, in one transaction; optionally keep a type-2 ``history`` table (spec §3.10, §5.4)."""
 
     destination: NonEmpty
-    source: NonEmpty
+    source: NonEmpty | None = None
+    sql: NonEmpty | None = None
+    script: NonEmpty | None = None
     enforce_primary_key: bool = True
     delete_existing: bool = False
     analyze_table: bool = True
     filter_clause: str | None = None
+    history: NonEmpty | None = None
+    non_transactional: bool = False
+    script_arguments: ScriptArguments | None = None
 
-    table_keys: ClassVar[tuple[str, ...]] = ("destination", "source")
+    table_keys: ClassVar[tuple[str, ...]] = ("destination", "source", "history")
+    file_keys: ClassVar[tuple[str, ...]] = ("script",)
 
     @property
     def primary_key_required(self) -> tuple[str, ...]:  # type: ignore[override]
         """An upsert matches rows on the destination's key; a full replace needs none."""
-        return () if self.delete_existing else ("destination",)
+        return () if self.delete_existing and not self.history else ("destination",)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> UpsertParams:
+        exactly_one(self, "source", "sql", "script")
+        if self.script_arguments and self.source is not None:
+            raise ValueError("script_arguments needs a 'sql' or 'script' source to bind to")
+        if self.sql is not None and self.script_arguments:
+            from airflow_dataduct.sql.script import placeholder_count
+
+            found = placeholder_count(self.sql) + placeholder_count(self.filter_clause or "")
+            if found != len(self.script_arguments):
+                raise ValueError(
+                    f"script_arguments has {len(self.script_arguments)} value(s) but the SQL "
+                    f"has {found} %s placeholder(s)"
+                )
+        return self
+
+    def check_tables(self, tables: dict[str, Table]) -> list[tuple[str, str]]:
+        problems = super().check_tables(tables)
+        history, destination = tables.get("history"), tables.get("destination")
+        if history is not None and destination is not None:
+            from airflow_dataduct.sql.history import history_problems
+
+            problems += [("history", p) for p in history_problems(history, destination)]
+        return problems
 
 
 class PrimaryKeyCheckParams(StepParams):
     """``primary-key-check``: no primary key value may appear twice."""
 
     table_definition: NonEmpty
+    sns_topic_arn: SnsArn | None = None
+    """Dataduct: a failed check publishes here and the run continues."""
 
     table_keys: ClassVar[tuple[str, ...]] = ("table_definition",)
     primary_key_required: ClassVar[tuple[str, ...]] = ("table_definition",)
@@ -188,6 +240,8 @@ class CountCheckParams(StepParams):
     destination_table_name: Identifier | None = None
     destination_table_definition: NonEmpty | None = None
     tolerance: Annotated[float, Field(ge=0)] = 1.0
+    sns_topic_arn: SnsArn | None = None
+    """Dataduct: a failed check publishes here and the run continues."""
 
     table_keys: ClassVar[tuple[str, ...]] = ("destination_table_definition",)
 
@@ -212,13 +266,8 @@ STEP_MODELS: dict[str, type[StepParams]] = {
 NOT_YET_SUPPORTED_KEYS: dict[str, frozenset[str]] = {
     "extract-rds": frozenset({"output_path", "splits"}),
     "create-load-redshift": frozenset({"script_arguments"}),
-    "upsert": frozenset({"sql", "script", "history", "non_transactional", "script_arguments"}),
-    "primary-key-check": frozenset(
-        {"log_to_s3", "script_arguments", "command", "script", "sns_topic_arn"}
-    ),
-    "count-check": frozenset(
-        {"log_to_s3", "script_arguments", "command", "script", "sns_topic_arn"}
-    ),
+    "primary-key-check": frozenset({"log_to_s3", "script_arguments", "command", "script"}),
+    "count-check": frozenset({"log_to_s3", "script_arguments", "command", "script"}),
 }
 """Dataduct keys of built step types that are recognised but not implemented yet."""
 
@@ -231,4 +280,8 @@ def register_step_models(models: dict[str, type[StepParams]]) -> None:
 # Step families: each module defines its parameter models and calls register_step_models.
 # (Imported last, so they can import StepParams from this module.)
 # isort: off
+from airflow_dataduct.model import steps_sql  # noqa: E402, F401
+from airflow_dataduct.model import steps_qa  # noqa: E402, F401
+from airflow_dataduct.model import steps_emr  # noqa: E402, F401
+from airflow_dataduct.model import steps_files  # noqa: E402, F401
 # isort: on

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import typing
 from collections.abc import Iterable
 from typing import Any
 
@@ -39,9 +40,12 @@ def _field_names(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     for part in loc:
         field = getattr(current, "model_fields", {}).get(part) if isinstance(part, str) else None
         annotation = getattr(field, "annotation", None)
+        models = [a for a in typing.get_args(annotation) if isinstance(a, type)]
+        annotation = next((a for a in models if issubclass(a, BaseModel)), annotation)  # X | None
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             current = annotation
-    return list(getattr(current, "model_fields", {}))
+    fields = getattr(current, "model_fields", {})
+    return [field.alias or name for name, field in fields.items()]  # YAML spells the alias
 
 
 def _display_loc(loc: tuple[Any, ...]) -> str:

@@ -22,17 +22,24 @@ class WarehouseOperator(BaseOperator):
     ui_color = "#d9e8fb"
 
     def __init__(
-        self, *, warehouse_conn_id: str, search_path: Sequence[str] = (), **kwargs: Any
+        self,
+        *,
+        warehouse_conn_id: str,
+        search_path: Sequence[str] = (),
+        permissions: Sequence[Any] = (),
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.warehouse_conn_id = warehouse_conn_id
         self.search_path = tuple(search_path)
+        self.permissions = tuple(permissions)
+        """``database.permissions``: GRANTs on every table the task creates."""
         self._warehouse: Warehouse | None = None
 
     @property
     def warehouse(self) -> Warehouse:
         if self._warehouse is None:
-            self._warehouse = Warehouse(self.warehouse_conn_id, self.search_path)
+            self._warehouse = Warehouse(self.warehouse_conn_id, self.search_path, self.permissions)
         return self._warehouse
 
     def prepare_sql(self, dialect: Dialect) -> None:

@@ -9,14 +9,17 @@ from typing import Any
 
 from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_dataduct.hooks import source_hook
+from airflow_dataduct.hooks import connection_type, source_hook
 from airflow_dataduct.operators.base import WarehouseOperator
+from airflow_dataduct.qa_history import first_table
+from airflow_dataduct.qa_outcome import QaPolicy, finish_check
 from airflow_dataduct.sql.checks import (
     duplicate_sample_sql,
     duplicate_summary_sql,
     error_rate,
 )
 from airflow_dataduct.sql.identifiers import Dialect
+from airflow_dataduct.sql.source import SourceDialect, count_source_table_sql
 from airflow_dataduct.tables.model import Table
 
 log = logging.getLogger(__name__)
@@ -39,10 +42,13 @@ class PrimaryKeyCheckOperator(WarehouseOperator):
     template_fields_renderers = {"summary_sql": "sql", "sample_sql": "sql"}
     ui_color = "#fdf1d6"
 
-    def __init__(self, *, table: Table, test_name: str, **kwargs: Any) -> None:
+    def __init__(
+        self, *, table: Table, test_name: str, qa_policy: QaPolicy | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.table = table
         self.test_name = test_name
+        self.qa_policy = qa_policy
         self.summary_sql = ""
         self.sample_sql = ""
 
@@ -64,16 +70,22 @@ class PrimaryKeyCheckOperator(WarehouseOperator):
                 "success": duplicated_keys == 0,
             }
         )
+        summary = f"{self.test_name}: no duplicate key in {self.table.full_name}"
         if duplicated_keys:
             sample = self.warehouse.query(self.sample_sql)
             keys = "; ".join(f"({', '.join(map(repr, row[:-1]))}) x{row[-1]}" for row in sample)
-            raise DataQualityCheckFailed(
+            summary = (
                 f"{self.test_name}: {duplicated_keys} primary key value(s) of "
                 f"{self.table.full_name} ({', '.join(self.table.primary_key)}) repeat, "
                 f"{surplus_rows} surplus row(s); first: {keys}"
             )
-        log.info("%s passed: no duplicate key in %s", self.test_name, self.table.full_name)
-        return result
+        return finish_check(
+            result=result,
+            summary=summary,
+            policy=self.qa_policy,
+            warehouse=self.warehouse,
+            context=context,
+        )
 
 
 class CountCheckOperator(WarehouseOperator):
@@ -91,14 +103,24 @@ class CountCheckOperator(WarehouseOperator):
         destination_count_sql: str,
         tolerance: float,
         test_name: str,
+        qa_policy: QaPolicy | None = None,
+        source_table_name: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.qa_policy = qa_policy
         self.source_conn_id = source_conn_id
         self.source_count_sql = source_count_sql
+        self.source_table_name = source_table_name
         self.destination_count_sql = destination_count_sql
         self.tolerance = tolerance
         self.test_name = test_name
+
+    def prepare_sql(self, dialect: Dialect) -> None:
+        """Quote ``source_table_name`` for the SOURCE connection's dialect (MySQL: backticks)."""
+        if self.source_table_name:
+            source = SourceDialect.of_conn_type(connection_type(self.source_conn_id))
+            self.source_count_sql = count_source_table_sql(self.source_table_name, source)
 
     def execute(self, context: Any) -> dict[str, Any]:
         source_count = int(source_hook(self.source_conn_id).get_first(self.source_count_sql)[0])
@@ -109,6 +131,7 @@ class CountCheckOperator(WarehouseOperator):
             {
                 "check": "count-check",
                 "test_name": self.test_name,
+                "table": first_table(self.destination_count_sql),
                 "source_count": source_count,
                 "destination_count": destination_count,
                 "error_rate": rate,
@@ -121,7 +144,10 @@ class CountCheckOperator(WarehouseOperator):
             f"{self.test_name}: source {source_count:,} rows, warehouse {destination_count:,} "
             f"rows, error rate {shown}, tolerance {self.tolerance}%"
         )
-        if not success:
-            raise DataQualityCheckFailed(summary)
-        log.info("%s passed", summary)
-        return result
+        return finish_check(
+            result=result,
+            summary=summary,
+            policy=self.qa_policy,
+            warehouse=self.warehouse,
+            context=context,
+        )

@@ -10,9 +10,10 @@ from typing import Any
 from airflow.providers.common.sql.hooks.sql import DbApiHook
 from airflow.sdk import BaseOperator
 
-from airflow_dataduct.hooks import is_postgres, source_hook
+from airflow_dataduct.hooks import connection_type, is_mysql, is_postgres, source_hook
 from airflow_dataduct.interchange import POSTGRES_SESSION_SETTINGS, format_rows, from_postgres_text
 from airflow_dataduct.sql.copy import postgres_copy_to_stdout_sql
+from airflow_dataduct.sql.source import SourceDialect, select_all_sql
 from airflow_dataduct.sql.text import strip_statement, subquery
 from airflow_dataduct.staging import StagedWriter, open_store
 
@@ -75,8 +76,10 @@ class ExtractRdsOperator(BaseOperator):
     """Extract ``sql`` from the source connection into ``<staging>/<staging_prefix>/``.
 
     PostgreSQL sources stream with ``COPY (query) TO STDOUT``; other DB-API sources are fetched
-    in batches. Memory stays bounded whatever the table size; the staged files are gzip parts
-    of at most ``part_size`` uncompressed bytes, committed by a manifest once complete.
+    in batches; MySQL sources stream from a server-side cursor. Memory stays bounded whatever
+    the table size; the staged files are gzip parts of at most ``part_size`` uncompressed
+    bytes, committed by a manifest once complete. With ``table`` instead of ``sql``, the query
+    ``SELECT * FROM <table>`` is made when the task runs, quoted for the source's dialect.
     """
 
     template_fields: Sequence[str] = ("sql", "staging_prefix")
@@ -87,23 +90,33 @@ class ExtractRdsOperator(BaseOperator):
     def __init__(
         self,
         *,
-        sql: str,
+        sql: str = "",
         source_conn_id: str,
         staging_location: str,
         staging_prefix: str,
         database: str | None = None,
         aws_conn_id: str = "aws_default",
         part_size: int = 128 << 20,
+        table: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if bool(sql) == bool(table):
+            raise ValueError("give exactly one of sql and table")
         self.sql = sql
+        self.table = table
         self.source_conn_id = source_conn_id
         self.database = database
         self.staging_location = staging_location
         self.staging_prefix = staging_prefix
         self.aws_conn_id = aws_conn_id
         self.part_size = part_size
+
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        if self.table:
+            dialect = SourceDialect.of_conn_type(connection_type(self.source_conn_id))
+            self.sql = select_all_sql(self.table, dialect)
+        super().render_template_fields(context, jinja_env)
 
     def execute(self, context: Any) -> dict[str, Any]:
         query = strip_statement(self.sql)
@@ -113,7 +126,12 @@ class ExtractRdsOperator(BaseOperator):
         def writer_factory(columns: tuple[str, ...]) -> StagedWriter:
             return store.writer(self.staging_prefix, self.part_size, columns)
 
-        stream = stream_postgres if is_postgres(hook) else stream_dbapi
+        if is_postgres(hook):
+            stream = stream_postgres
+        elif is_mysql(hook):
+            from airflow_dataduct.mysql_source import stream_mysql as stream
+        else:
+            stream = stream_dbapi
         writer = stream(hook, query, writer_factory)
         manifest = writer.manifest
         assert manifest is not None

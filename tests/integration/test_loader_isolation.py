@@ -60,7 +60,7 @@ def test_dag_processor_keeps_good_pipelines_and_reports_broken_ones(
     listed = airflow(processed, "dags", "list", "-o", "json")
     assert listed.returncode == 0, listed.stderr
     dag_ids = {d["dag_id"] for d in json_output(listed.stdout)}
-    assert dag_ids == {"users", "users_copy"}
+    assert {"users", "users_copy", "votes"} <= dag_ids  # and any other committed pipeline
 
     errors = airflow(processed, "dags", "list-import-errors", "-o", "json")
     assert errors.returncode == 1, "the command exits 1 when there are import errors"

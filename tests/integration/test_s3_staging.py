@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 def use_s3_staging(stack: Stack, s3: MotoS3) -> None:
     config = stack.definitions / "dataduct.yaml"
     text = config.read_text().replace(
-        f"location: {stack.staging}", f"location: s3://{s3.bucket}/etl"
+        f"location: {stack.staging}", f"location: s3://{s3.bucket}/etl\n  retain: true"
     )
     config.write_text(text)
 

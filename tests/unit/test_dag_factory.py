@@ -12,6 +12,7 @@ from airflow.timetables.interval import CronDataIntervalTimetable, DeltaDataInte
 from airflow_dataduct.config import find_config
 from airflow_dataduct.dag_factory import build_dag, timetable
 from airflow_dataduct.loader import load_dags, scan
+from airflow_dataduct.model.pipeline import pipeline_files
 from airflow_dataduct.model.schedule import parse_schedule
 from airflow_dataduct.sql.identifiers import Dialect
 
@@ -126,4 +127,18 @@ def test_dagbag_of_the_dags_folder_has_users_and_no_import_error() -> None:
 
     bag = DagBag(dag_folder=str(ROOT / "dags"))
     assert bag.import_errors == {}
-    assert set(bag.dag_ids) == {"users"}
+    assert {"users", "votes"} <= set(bag.dag_ids)
+    assert len(bag.dag_ids) == len(pipeline_files(ROOT / "dag_definitions"))
+
+
+def test_task_start_parse_builds_only_the_named_pipeline(tmp_path: Path) -> None:
+    (tmp_path / "dataduct.yaml").write_text("hosts: {h: conn}\n")
+    for name in ("alpha", "beta"):
+        (tmp_path / f"{name}.yaml").write_text(
+            f"name: {name}\nsteps:\n- {{step_type: count-check, source_host: h,\n"
+            "   source_table_name: a, destination_table_name: a}\n"
+        )
+    (tmp_path / "broken.yaml").write_text("name: gamma\nsteps: [oops\n")
+    result = scan(tmp_path, only_dag_id="beta")
+    assert [p.dag_id for p in result.pipelines] == ["beta"]
+    assert result.errors == [], "files naming other DAGs are not validated"
