@@ -8,6 +8,7 @@ stays as written, and the asset is named ``<schema>.<table>`` for the Assets pag
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,8 +34,10 @@ def table_uri(conn_id: str, table: str) -> str:
     return f"{SCHEME}://{conn_id}/{schema or 'public'}/{name}"
 
 
+@functools.cache
 def table_asset(conn_id: str, table: str) -> Asset:
-    """The Airflow Asset of a warehouse table."""
+    """The Airflow Asset of a warehouse table (shared: assets are immutable, and building one
+    normalises its URI, which is slow over hundreds of pipelines)."""
     from airflow.sdk import Asset
 
     return Asset(name=table.lower(), uri=table_uri(conn_id, table), group="warehouse")

@@ -58,7 +58,8 @@ def scan(folder: str | Path, only_dag_id: str | None = None) -> Scan:
         return result
     seen: dict[str, str] = {}
     files = pipeline_files(folder)
-    cache = _cache(folder, files, config)
+    # A task-start parse validates one file: cheaper than fingerprinting the folder for the cache.
+    cache = _cache(folder, files, config) if only_dag_id is None else None
     for path in files:
         if only_dag_id is not None and not _may_define(path, only_dag_id, config):
             continue

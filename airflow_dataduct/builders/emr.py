@@ -12,11 +12,6 @@ import posixpath
 from collections.abc import Sequence
 from typing import Any
 
-from airflow.providers.amazon.aws.operators.emr import (
-    EmrCreateJobFlowOperator,
-    EmrTerminateJobFlowOperator,
-)
-from airflow.providers.amazon.aws.sensors.emr import EmrStepSensor
 from airflow.sdk import BaseOperator, TaskGroup
 
 from airflow_dataduct.builders.registry import BUILDERS, STAGING_RUN, BuildContext, register
@@ -32,7 +27,6 @@ from airflow_dataduct.model.steps_emr import (
     ScaldingParams,
     split_step_string,
 )
-from airflow_dataduct.operators.emr import DataductEmrAddStepsOperator
 from airflow_dataduct.operators.load import CreateLoadRedshiftOperator
 
 CREATE_CLUSTER, TERMINATE_CLUSTER = CLUSTER_TASKS
@@ -83,6 +77,10 @@ def _group(
     """The ``add_step`` + ``watch_step`` task group of one EMR step."""
     cluster = ctx.pipeline.emr_cluster
     assert cluster is not None, "validated: a pipeline with EMR steps has a cluster"
+    from airflow.providers.amazon.aws.sensors.emr import EmrStepSensor
+
+    from airflow_dataduct.operators.emr import DataductEmrAddStepsOperator
+
     common = ctx.task_kwargs(step)
     common.pop("task_id")
     with TaskGroup(group_id=step.name, tooltip=f"{step.step_type} step on EMR") as group:
@@ -187,6 +185,11 @@ def add_emr_cluster(ctx: BuildContext, tasks: dict[str, Any]) -> None:
     emr_steps = [s for s in ctx.pipeline.steps if s.step_type in EMR_STEP_TYPES]
     if cluster is None or not emr_steps:
         return
+    from airflow.providers.amazon.aws.operators.emr import (
+        EmrCreateJobFlowOperator,
+        EmrTerminateJobFlowOperator,
+    )
+
     dag_id = ctx.pipeline.dag_id
     tags = {"dataduct:pipeline": dag_id, "dataduct:run_id": "{{ run_id }}"}
     create = EmrCreateJobFlowOperator(
