@@ -427,6 +427,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a tenth of the sizes, one repeat")
     parser.add_argument("--only", default="parse,transfer,upsert,checks")
+    parser.add_argument("--pipelines", type=int, default=300, help="pipelines in the parse test")
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     WORK.mkdir(parents=True, exist_ok=True)
@@ -437,7 +438,7 @@ def main() -> int:
     chosen = set(args.only.split(","))
     rows: list[Row] = []
     if "parse" in chosen:
-        rows += bench_parse(env, 300, 1 if args.quick else 3)
+        rows += bench_parse(env, args.pipelines, 1 if args.quick else 3)
     if "transfer" in chosen:
         rows += bench_transfer(server, env, 5_000_000 // scale, 1_000_000 // scale)
     if "upsert" in chosen:

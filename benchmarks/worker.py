@@ -43,9 +43,16 @@ def parse(args: dict[str, Any]) -> dict[str, Any]:
 
 def _warm_imports() -> None:
     """What a task process has loaded before ``execute``: the DAG file's imports and hooks."""
-    import airflow.providers.postgres.hooks.postgres  # noqa: F401
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+    from airflow.sdk import BaseHook
 
     import airflow_dataduct.dag_factory  # noqa: F401
+
+    BaseHook.get_connection("bench_warehouse")  # secrets backends load once per task process
+    PostgresHook(postgres_conn_id="bench_warehouse").get_conn().close()
+    from airflow.sdk.lineage import get_hook_lineage_collector
+
+    get_hook_lineage_collector()  # Airflow loads plugins for lineage on a hook's first query
 
 
 def _table(sql: str) -> Any:
