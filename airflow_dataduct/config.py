@@ -166,6 +166,11 @@ class QaConfig(_Section):
         "dba_table_qa_tests"
     )
     """Warehouse table each check result is appended to (created when missing); null: none."""
+    log_location: str | None = None
+    """Where ``log_to_s3`` checks write their result rows: ``s3://bucket/prefix`` or a local
+    directory; default ``<staging.location>/qa`` (Dataduct's ``QA_LOG_PATH``)."""
+    log_path: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$")] = "dba_table_qa_tests"
+    """Dataduct's ``DP_QA_TESTS_LOG_PATH``: the folder of result rows under the location."""
 
 
 class EmrConfig(_Section):

@@ -112,3 +112,41 @@ def append_result(
     with warehouse.transaction() as cursor:
         cursor.execute(insert_history_sql(table), history_row(pipeline, result, run_date))
     log.info("Recorded %s in %s", result.get("test_name"), table)
+
+
+def result_row(pipeline: str, result: Mapping[str, Any], at: dt.datetime) -> list[str]:
+    """Dataduct's QA row: schema, table, pipeline, UTC time, test, success 1/0, tolerance,
+    error rate (spec §7.1)."""
+    schema, _, table = str(result.get("table") or "").rpartition(".")
+    rate = result.get("error_rate")
+    return [
+        schema,
+        table,
+        pipeline,
+        at.strftime("%Y-%m-%d %H:%M:%S"),
+        str(result.get("test_name", "")),
+        "1" if result.get("success") else "0",
+        str(result.get("tolerance", "")),
+        "" if rate is None else str(rate),
+    ]
+
+
+def write_result_row(policy: Any, result: Mapping[str, Any], context: Mapping[str, Any]) -> str:
+    """Write one result row as ``<log location>/<path suffix>/<row joined by _>.tsv``; its URI.
+
+    The file name is Dataduct's: the row's fields joined by ``_``, dots and spaces made ``_``.
+    """
+    from airflow_dataduct.staging import open_store, path_safe
+
+    row = result_row(policy.pipeline, result, dt.datetime.now(dt.timezone.utc))
+    suffix = policy.path_suffix or ""
+    task = context.get("task")
+    if suffix and task is not None:
+        suffix = str(task.render_template(suffix, context))
+    prefix = "/".join(path_safe(part) for part in suffix.split("/") if part)
+    name = path_safe("_".join(row).replace(".", "_").replace(" ", "_")) + ".tsv"
+    store = open_store(policy.log_location, policy.aws_conn_id)
+    store.put_text(prefix, name, "\t".join(row) + "\n")
+    uri = store.uri(prefix, name)
+    log.info("Wrote the QA result row to %s", uri)
+    return uri

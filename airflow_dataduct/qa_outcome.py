@@ -27,6 +27,11 @@ class QaPolicy:
     """The step's ``sns_topic_arn``: warn to this topic (Dataduct's semantics), else fail."""
     alerts: AlertSettings = field(default_factory=AlertSettings)
     history_table: str | None = None
+    log_location: str | None = None
+    """``log_to_s3``: the folder result rows go to (``<location>/<log path>``), else None."""
+    path_suffix: str | None = None
+    """``--path_suffix=``: a subfolder under ``log_location`` (a template, rendered per run)."""
+    aws_conn_id: str = "aws_default"
 
     @property
     def warns(self) -> bool:
@@ -62,6 +67,10 @@ def finish_check(
         from airflow_dataduct.qa_history import append_result
 
         append_result(warehouse, policy.history_table, policy.pipeline, result, run_date(context))
+    if policy is not None and policy.log_location:
+        from airflow_dataduct.qa_history import write_result_row
+
+        write_result_row(policy, result, context)
     if result.get("success"):
         log.info("%s passed", summary)
         return result

@@ -197,6 +197,16 @@ class StagingStore(abc.ABC):
     def remove_prefix(self, prefix: str) -> None:
         """Delete everything staged under ``prefix`` (manifests and every attempt)."""
 
+    def put_text(self, prefix: str, name: str, text: str) -> None:
+        """Store a small text file as ``prefix/name`` (QA result rows)."""
+        fd, tmp = tempfile.mkstemp(prefix="dataduct-text-")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        try:
+            self.put_file(prefix, name, Path(tmp))
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+
     def writer(self, prefix: str, part_size: int, columns: tuple[str, ...] = ()) -> StagedWriter:
         """A writer for a step's output under ``prefix``."""
         return StagedWriter(self, prefix, part_size, columns)

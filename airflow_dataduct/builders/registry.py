@@ -73,8 +73,21 @@ class BuildContext:
             topic_arn=getattr(step.params, "sns_topic_arn", None),
             alerts=alert_settings(self.pipeline.topic_arn, self.config),
             history_table=self.config.qa.history_table,
+            **self._qa_log(step),
         )
         return {"qa_policy": policy}
+
+    def _qa_log(self, step: StepSpec) -> dict[str, Any]:
+        """Where a ``log_to_s3`` check writes its result row (Dataduct's QA TSV rows)."""
+        if not getattr(step.params, "log_to_s3", False):
+            return {}
+        qa = self.config.qa
+        location = qa.log_location or f"{self.config.staging_location()}/qa"
+        return {
+            "log_location": f"{location.rstrip('/')}/{qa.log_path}",
+            "path_suffix": getattr(step.params, "path_suffix", None),
+            "aws_conn_id": self.config.staging.aws_conn_id,
+        }
 
 
 def step_doc(step: StepSpec) -> str:

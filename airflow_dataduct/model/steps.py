@@ -218,7 +218,39 @@ class UpsertParams(StepParams):
         return problems
 
 
-class PrimaryKeyCheckParams(StepParams):
+PATH_SUFFIX = "--path_suffix="
+
+
+def _qa_arguments(value: Any) -> Any:
+    """QA checks take one runner flag from Dataduct: ``--path_suffix=<suffix>`` (log_to_s3)."""
+    arguments = [value] if isinstance(value, str) else value
+    if isinstance(arguments, list):
+        for argument in arguments:
+            if not (isinstance(argument, str) and argument.startswith(PATH_SUFFIX)):
+                raise ValueError(
+                    f"script_arguments: QA checks take only '{PATH_SUFFIX}<suffix>', "
+                    f"got {argument!r}"
+                )
+    return arguments
+
+
+QaArguments = Annotated[list[str], BeforeValidator(_qa_arguments)]
+
+
+class QaLogParams(StepParams):
+    """Dataduct's ``log_to_s3`` (one TSV result row per run) and its ``--path_suffix``."""
+
+    log_to_s3: bool = False
+    script_arguments: QaArguments = []
+
+    @property
+    def path_suffix(self) -> str | None:
+        """The last ``--path_suffix=`` value, if any (a Jinja template after DP translation)."""
+        suffixes = [a.removeprefix(PATH_SUFFIX) for a in self.script_arguments]
+        return suffixes[-1] if suffixes else None
+
+
+class PrimaryKeyCheckParams(QaLogParams):
     """``primary-key-check``: no primary key value may appear twice."""
 
     table_definition: NonEmpty
@@ -229,7 +261,7 @@ class PrimaryKeyCheckParams(StepParams):
     primary_key_required: ClassVar[tuple[str, ...]] = ("table_definition",)
 
 
-class CountCheckParams(StepParams):
+class CountCheckParams(QaLogParams):
     """``count-check``: source and warehouse row counts agree within ``tolerance`` percent."""
 
     source_host: NonEmpty
@@ -266,8 +298,8 @@ STEP_MODELS: dict[str, type[StepParams]] = {
 NOT_YET_SUPPORTED_KEYS: dict[str, frozenset[str]] = {
     "extract-rds": frozenset({"output_path", "splits"}),
     "create-load-redshift": frozenset({"script_arguments"}),
-    "primary-key-check": frozenset({"log_to_s3", "script_arguments", "command", "script"}),
-    "count-check": frozenset({"log_to_s3", "script_arguments", "command", "script"}),
+    "primary-key-check": frozenset({"command", "script"}),
+    "count-check": frozenset({"command", "script"}),
 }
 """Dataduct keys of built step types that are recognised but not implemented yet."""
 

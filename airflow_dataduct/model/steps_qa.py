@@ -10,17 +10,17 @@ from airflow_dataduct.config import SnsArn
 from airflow_dataduct.model.steps import (
     NOT_YET_SUPPORTED_KEYS,
     NonEmpty,
-    StepParams,
+    QaLogParams,
     exactly_one,
     register_step_models,
 )
-from airflow_dataduct.sql.column_check import PRIMARY_KEY_SET, select_item_count
+from airflow_dataduct.sql.column_check import select_item_count
 
 if TYPE_CHECKING:
     from airflow_dataduct.tables.model import Table
 
 
-class ColumnCheckParams(StepParams):
+class ColumnCheckParams(QaLogParams):
     """``column-check``: a sample of source rows has the same values in the warehouse."""
 
     source_sql: NonEmpty
@@ -39,16 +39,10 @@ class ColumnCheckParams(StepParams):
     @model_validator(mode="after")
     def _one_destination(self) -> ColumnCheckParams:
         exactly_one(self, "destination_table_definition", "destination_sql")
-        if self.destination_sql is not None:
-            if PRIMARY_KEY_SET not in self.destination_sql:
-                raise ValueError(
-                    f"destination_sql must filter on the sampled keys with {PRIMARY_KEY_SET} "
-                    f"(e.g. WHERE id IN {PRIMARY_KEY_SET}); without it the whole table is read"
-                )
-            if select_item_count(self.destination_sql) < 2:
-                raise ValueError(
-                    "destination_sql must select the key column(s) first and one value column last"
-                )
+        if self.destination_sql is not None and select_item_count(self.destination_sql) < 2:
+            raise ValueError(
+                "destination_sql must select the key column(s) first and one value column last"
+            )
         return self
 
     @property
@@ -72,6 +66,4 @@ class ColumnCheckParams(StepParams):
 
 
 register_step_models({"column-check": ColumnCheckParams})
-NOT_YET_SUPPORTED_KEYS["column-check"] = frozenset(
-    {"log_to_s3", "script_arguments", "command", "script"}
-)
+NOT_YET_SUPPORTED_KEYS["column-check"] = frozenset({"command", "script"})

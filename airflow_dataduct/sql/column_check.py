@@ -37,6 +37,24 @@ def destination_table_sql(table: Table) -> str:
     return f"SELECT {keys}, {values} FROM {table_ref(table)} WHERE {target} IN {PRIMARY_KEY_SET}"
 
 
+def keyed_destination_sql(destination_sql: str, key_count: int) -> str:
+    """``destination_sql`` filtered on the sampled keys.
+
+    With ``PRIMARY_KEY_SET`` in it, as written. Without (Dataduct then read the whole table),
+    it is wrapped so the database filters: its columns are named positionally, the keys are
+    every column but the last (Dataduct's rule).
+    """
+    if PRIMARY_KEY_SET in destination_sql:
+        return destination_sql
+    names = [f"dataduct_c{i}" for i in range(1, key_count + 2)]
+    keys = ", ".join(names[:key_count])
+    target = keys if key_count == 1 else f"({keys})"
+    return (
+        f"SELECT * FROM {subquery(destination_sql)} AS dataduct_destination ({', '.join(names)}) "
+        f"WHERE {target} IN {PRIMARY_KEY_SET}"
+    )
+
+
 def key_set_sql(keys: int, key_columns: int) -> str:
     """Placeholders for ``keys`` key values: ``(%s, %s)`` or ``((%s, %s), (%s, %s))``."""
     if keys < 1:

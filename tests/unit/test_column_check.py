@@ -71,7 +71,6 @@ def test_destination_sql_gives_the_key_count(tmp_path: Path) -> None:
     ("extra", "message"),
     [
         ("", "give exactly one of 'destination_table_definition', 'destination_sql'"),
-        ("    destination_sql: SELECT id, name FROM users\n", "PRIMARY_KEY_SET"),
         ("    destination_sql: SELECT id FROM t WHERE id IN PRIMARY_KEY_SET\n", "key column"),
         ("    destination_table_definition: tables/no_pk.sql\n", "has no primary key"),
         (
@@ -79,7 +78,7 @@ def test_destination_sql_gives_the_key_count(tmp_path: Path) -> None:
             "sample_size",
         ),
         (
-            "    destination_table_definition: tables/good.sql\n    log_to_s3: true\n",
+            "    destination_table_definition: tables/good.sql\n    command: echo\n",
             "not supported yet",
         ),
     ],
@@ -265,3 +264,14 @@ def test_source_keys_line_up_with_a_primary_key_declared_out_of_column_order() -
     check.read_destination = lambda keys: [(3, 2, 1, "w")] if keys == [(3, 2)] else []  # type: ignore[method-assign]
     found = check.compare(["v", "b", "a", "w"], [(1, 2, 3, "w")])
     assert (found.compared, found.mismatches) == (1, 0)
+
+
+def test_destination_sql_without_the_key_placeholder_is_filtered_in_the_database() -> None:
+    from airflow_dataduct.sql.column_check import keyed_destination_sql
+
+    assert keyed_destination_sql("SELECT network_id, network_name FROM prod.networks;", 1) == (
+        "SELECT * FROM (SELECT network_id, network_name FROM prod.networks) AS "
+        "dataduct_destination (dataduct_c1, dataduct_c2) WHERE dataduct_c1 IN PRIMARY_KEY_SET"
+    )
+    written = "SELECT id, v FROM t WHERE id IN PRIMARY_KEY_SET"
+    assert keyed_destination_sql(written, 1) == written
