@@ -96,14 +96,20 @@ class Warehouse:
         self.hook: DbApiHook = warehouse_hook(conn_id, self.search_path)
 
     @contextlib.contextmanager
+    def _cursor(self, conn: Any, autocommit: bool) -> Iterator[Any]:
+        """A cursor of ``conn`` on the configured search path (Redshift sets it per session)."""
+        conn.autocommit = autocommit
+        with contextlib.closing(conn.cursor()) as cursor:
+            if self.dialect is Dialect.REDSHIFT:
+                set_search_path(cursor, self.search_path)
+            yield cursor
+
+    @contextlib.contextmanager
     def transaction(self) -> Iterator[Any]:
         """A cursor in one transaction: committed on success, rolled back on any error."""
         conn = self.hook.get_conn()
         try:
-            conn.autocommit = False
-            with contextlib.closing(conn.cursor()) as cursor:
-                if self.dialect is Dialect.REDSHIFT:
-                    set_search_path(cursor, self.search_path)
+            with self._cursor(conn, autocommit=False) as cursor:
                 yield cursor
             conn.commit()
         except BaseException:
@@ -114,13 +120,8 @@ class Warehouse:
 
     def run_autocommit(self, sql: str) -> None:
         """One statement outside any transaction (ANALYZE after a commit)."""
-        conn = self.hook.get_conn()
-        try:
-            conn.autocommit = True
-            with contextlib.closing(conn.cursor()) as cursor:
-                cursor.execute(sql)
-        finally:
-            conn.close()
+        with self._autocommit_cursor() as cursor:
+            cursor.execute(sql)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         """Rows of one read-only query."""
@@ -260,10 +261,7 @@ class Warehouse:
         """A cursor whose every statement commits at once."""
         conn = self.hook.get_conn()
         try:
-            conn.autocommit = True
-            with contextlib.closing(conn.cursor()) as cursor:
-                if self.dialect is Dialect.REDSHIFT:
-                    set_search_path(cursor, self.search_path)
+            with self._cursor(conn, autocommit=True) as cursor:
                 yield cursor
         finally:
             conn.close()
