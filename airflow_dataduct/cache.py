@@ -10,6 +10,7 @@ pipelines are cached. ``DATADUCT_CACHE_DIR=off`` turns it off.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -38,6 +39,18 @@ def default_root() -> Path | None:
 
 
 HASHED_BYTES = 1 << 20
+
+
+@functools.cache
+def code_version() -> str:
+    """The package version plus a digest of its source files' sizes and mtimes, so that a
+    code change (even without a version bump) never serves pipelines pickled by older code."""
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(package)}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
 
 
 def fingerprint(folders: list[Path], skip: set[Path]) -> str:
@@ -91,7 +104,7 @@ class PipelineCache:
 
     def _entry(self, path: Path, text: str) -> Path:
         key = hashlib.sha256(
-            f"{FORMAT}\0{__version__}\0{path}\0{self.config_digest}\0{text}".encode()
+            f"{FORMAT}\0{code_version()}\0{path}\0{self.config_digest}\0{text}".encode()
         ).hexdigest()
         return self.directory / f"{key}.pickle"
 

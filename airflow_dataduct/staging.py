@@ -387,3 +387,21 @@ def hadoop_output_manifest(store: StagingStore, prefix: str) -> Manifest:
         if not hidden and name not in (MANIFEST, COPY_MANIFEST):
             parts.append(Part(name, -1, size))
     return Manifest(prefix, tuple(parts), -1, compression="auto")
+
+
+def copy_staged(
+    source: StagingStore, manifest: Manifest, target_uri: str, aws_conn_id: str = "aws_default"
+) -> str:
+    """Copy committed parts and their manifest to ``target_uri`` (Dataduct's ``output_path``);
+    the pipeline's own steps keep reading the run's staging. Returns the target's URI."""
+    target = open_store(target_uri.rstrip("/"), aws_conn_id)
+    with tempfile.TemporaryDirectory(prefix="dataduct-copy-") as scratch:
+        local = Path(scratch) / "part"
+        for part in manifest.parts:
+            with source.open_raw(manifest.prefix, part.name) as raw, open(local, "wb") as out:
+                shutil.copyfileobj(raw, out, READ_CHUNK)
+            target.put_file("", part.name, local)
+    target.publish_manifest(dataclasses.replace(manifest, prefix=""))
+    if manifest.parts:
+        target.remove_other_attempts("", manifest.parts[0].name.split("/")[0])
+    return target.uri("")

@@ -170,6 +170,7 @@ def build_extract_postgres(ctx: BuildContext, step: StepSpec) -> BaseOperator:
         sql=params.sql or "",
         table=params.table,
         source_conn_id=ctx.config.postgres.conn_id,
+        output_path=params.output_path,
         staging_prefix=ctx.staging_prefix(step.name),
         part_size=ctx.config.staging.part_size_mb << 20,
         **ctx.staging_kwargs(),

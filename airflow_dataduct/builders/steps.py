@@ -31,6 +31,7 @@ def build_extract_rds(ctx: BuildContext, step: StepSpec) -> BaseOperator:
         table=params.table,
         source_conn_id=ctx.host_conn_id(params.host_name),
         database=params.database,
+        output_path=params.output_path,
         staging_prefix=ctx.staging_prefix(step.name),
         part_size=ctx.config.staging.part_size_mb << 20,
         **ctx.staging_kwargs(),

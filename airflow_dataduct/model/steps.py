@@ -78,6 +78,8 @@ def _as_list(value: Any) -> Any:
 
 NameList = Annotated[list[str], BeforeValidator(_as_list)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$", max_length=200)]
+OutputPath = Annotated[str, Field(pattern=r"^s3://[a-z0-9][a-z0-9.\-]{1,62}(/.*)?$")]
+"""Dataduct's ``output_path``: an S3 folder that also receives a step's staged output."""
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
@@ -153,6 +155,7 @@ class ExtractRdsParams(StepParams):
     table: Identifier | None = None
     host_name: NonEmpty
     database: NonEmpty | None = None
+    output_path: OutputPath | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> ExtractRdsParams:
@@ -296,7 +299,7 @@ STEP_MODELS: dict[str, type[StepParams]] = {
 """Step types built so far, with their parameters."""
 
 NOT_YET_SUPPORTED_KEYS: dict[str, frozenset[str]] = {
-    "extract-rds": frozenset({"output_path", "splits"}),
+    "extract-rds": frozenset({"splits"}),
     "create-load-redshift": frozenset({"script_arguments"}),
     "primary-key-check": frozenset({"command", "script"}),
     "count-check": frozenset({"command", "script"}),

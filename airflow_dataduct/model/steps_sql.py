@@ -13,6 +13,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from airflow_dataduct.model.steps import (
     NOT_YET_SUPPORTED_KEYS,
     NonEmpty,
+    OutputPath,
     ScriptArguments,
     StepParams,
     UpsertParams,
@@ -151,6 +152,7 @@ class ExtractPostgresParams(StepParams):
 
     sql: NonEmpty | None = None
     table: QualifiedName | None = None
+    output_path: OutputPath | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> ExtractPostgresParams:
@@ -211,6 +213,6 @@ NOT_YET_SUPPORTED_KEYS.update(
     {
         "load-reload-pk": frozenset({"script_arguments", "log_to_s3"}),
         "extract-redshift": frozenset({"output_path"}),
-        "extract-postgres": frozenset({"output_path"}),
+        "extract-postgres": frozenset(),
     }
 )

@@ -15,7 +15,7 @@ from airflow_dataduct.interchange import POSTGRES_SESSION_SETTINGS, format_rows,
 from airflow_dataduct.sql.copy import postgres_copy_to_stdout_sql
 from airflow_dataduct.sql.source import SourceDialect, select_all_sql
 from airflow_dataduct.sql.text import strip_statement, subquery
-from airflow_dataduct.staging import StagedWriter, open_store
+from airflow_dataduct.staging import StagedWriter, copy_staged, open_store
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class ExtractRdsOperator(BaseOperator):
     ``SELECT * FROM <table>`` is made when the task runs, quoted for the source's dialect.
     """
 
-    template_fields: Sequence[str] = ("sql", "staging_prefix")
+    template_fields: Sequence[str] = ("sql", "staging_prefix", "output_path")
     template_fields_renderers = {"sql": "sql"}
     template_ext: Sequence[str] = ()
     ui_color = "#e8f4e0"
@@ -117,6 +117,7 @@ class ExtractRdsOperator(BaseOperator):
         aws_conn_id: str = "aws_default",
         part_size: int = 128 << 20,
         table: str | None = None,
+        output_path: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -130,6 +131,7 @@ class ExtractRdsOperator(BaseOperator):
         self.staging_prefix = staging_prefix
         self.aws_conn_id = aws_conn_id
         self.part_size = part_size
+        self.output_path = output_path
 
     def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
         if self.table:
@@ -154,6 +156,9 @@ class ExtractRdsOperator(BaseOperator):
         writer = stream(hook, query, writer_factory)
         manifest = writer.manifest
         assert manifest is not None
+        if self.output_path:
+            copied = copy_staged(store, manifest, self.output_path, self.aws_conn_id)
+            log.info("Copied the staged output to output_path %s", copied)
         log.info(
             "Extracted %s rows from %s into %s part(s) at %s",
             f"{manifest.rows:,}",

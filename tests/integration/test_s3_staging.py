@@ -74,3 +74,22 @@ def test_s3_retry_replaces_the_previous_attempt(moto_s3: MotoS3) -> None:
     assert b"".join(store.iter_records(manifest)) == b"new\n"
     parts = [k for k in moto_s3.keys("base/d/r/s/") if k.endswith(".tsv.gz")]
     assert len(parts) == 1
+
+
+def test_extract_output_path_receives_a_copy_of_the_staged_output(
+    stack: Stack, moto_s3: MotoS3
+) -> None:
+    users = stack.definitions / "users.yaml"
+    users.write_text(users.read_text().replace(
+        "    database: userDb\n",
+        f"    database: userDb\n    output_path: s3://{moto_s3.bucket}/exports/users\n",
+    ))
+    assert load_dags(stack.definitions)["users"].test().state == "success"
+    keys = moto_s3.keys("exports/users/")
+    assert "exports/users/manifest.json" in keys
+    parts = [k for k in keys if k.endswith(".tsv.gz")]
+    assert parts
+    store = S3StagingStore(f"s3://{moto_s3.bucket}/exports/users")
+    manifest = store.read_manifest("")
+    assert manifest.rows == 20_000
+    assert sum(p.rows for p in manifest.parts) == 20_000
