@@ -80,10 +80,12 @@ def test_extract_output_path_receives_a_copy_of_the_staged_output(
     stack: Stack, moto_s3: MotoS3
 ) -> None:
     users = stack.definitions / "users.yaml"
-    users.write_text(users.read_text().replace(
-        "    database: userDb\n",
-        f"    database: userDb\n    output_path: s3://{moto_s3.bucket}/exports/users\n",
-    ))
+    users.write_text(
+        users.read_text().replace(
+            "    database: userDb\n",
+            f"    database: userDb\n    output_path: s3://{moto_s3.bucket}/exports/users\n",
+        )
+    )
     assert load_dags(stack.definitions)["users"].test().state == "success"
     keys = moto_s3.keys("exports/users/")
     assert "exports/users/manifest.json" in keys
