@@ -26,6 +26,7 @@ def build_extract_local(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     assert isinstance(step.params, ExtractLocalParams)
     return ExtractLocalOperator(
         path=str(ctx.config.base_dir / step.params.path),
+        output_path=step.params.output_path,
         staging_prefix=ctx.staging_prefix(step.name),
         **ctx.staging_kwargs(),
         **ctx.task_kwargs(step),

@@ -153,6 +153,7 @@ def build_extract_redshift(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     return ExtractRedshiftOperator(
         schema=params.schema_,
         table=params.table,
+        output_path=params.output_path,
         staging_prefix=ctx.staging_prefix(step.name),
         iam_role=ctx.config.warehouse.iam_role,
         part_size=ctx.config.staging.part_size_mb << 20,

@@ -14,6 +14,7 @@ from airflow_dataduct.model.steps import (
     Identifier,
     NameList,
     NonEmpty,
+    OutputPath,
     StepParams,
     exactly_one,
     register_step_models,
@@ -65,6 +66,7 @@ class ExtractLocalParams(StepParams):
     """``extract-local``: a file of the resource folder staged as the step's output."""
 
     path: NonEmpty
+    output_path: OutputPath | None = None
 
     def check_resources(self, base_dir: Path) -> list[tuple[str, str]]:
         return _missing(base_dir, "path", self.path)
@@ -205,7 +207,6 @@ register_step_models(
 )
 NOT_YET_SUPPORTED_KEYS.update(
     {
-        "extract-local": frozenset({"output_path"}),
         "transform": frozenset({"output_path"}),
         "qa-transform": frozenset({"output_path"}),
         "pipeline-dependencies": frozenset({"script_arguments"}),

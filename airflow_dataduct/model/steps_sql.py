@@ -145,6 +145,7 @@ class ExtractRedshiftParams(StepParams):
     table: TableName
     insert_mode: InsertMode = "TRUNCATE"
     """Accepted for compatibility: Dataduct passed it through and nothing used it."""
+    output_path: OutputPath | None = None
 
 
 class ExtractPostgresParams(StepParams):
@@ -212,7 +213,6 @@ register_step_models(
 NOT_YET_SUPPORTED_KEYS.update(
     {
         "load-reload-pk": frozenset({"script_arguments", "log_to_s3"}),
-        "extract-redshift": frozenset({"output_path"}),
         "extract-postgres": frozenset(),
     }
 )

@@ -25,6 +25,7 @@ from airflow_dataduct.staging import (
     Manifest,
     Part,
     StagingStore,
+    copy_staged,
     listing_manifest,
     open_store,
 )
@@ -77,7 +78,7 @@ def commit_parts(store: StagingStore, prefix: str, parts: Sequence[Part], attemp
 class ExtractLocalOperator(BaseOperator):
     """Stage a local file (resolved against the resource folder) as the step's output."""
 
-    template_fields: Sequence[str] = ("staging_prefix",)
+    template_fields: Sequence[str] = ("staging_prefix", "output_path")
     ui_color = "#e8f4e8"
 
     def __init__(
@@ -87,10 +88,12 @@ class ExtractLocalOperator(BaseOperator):
         staging_location: str,
         staging_prefix: str,
         aws_conn_id: str = "aws_default",
+        output_path: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.path = path
+        self.output_path = output_path
         self.staging_location = staging_location
         self.staging_prefix = staging_prefix
         self.aws_conn_id = aws_conn_id
@@ -104,6 +107,9 @@ class ExtractLocalOperator(BaseOperator):
         part = stage_file(store, self.staging_prefix, local, local.name, attempt)
         manifest = commit_parts(store, self.staging_prefix, [part], attempt)
         log.info("Staged %s (%s rows) at %s", local, manifest.rows, store.uri(self.staging_prefix))
+        if self.output_path:
+            copied = copy_staged(store, manifest, self.output_path, self.aws_conn_id)
+            log.info("Copied to output_path %s", copied)
         return {"path": str(local), "rows": manifest.rows}
 
 

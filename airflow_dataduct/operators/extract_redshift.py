@@ -21,7 +21,14 @@ from airflow_dataduct.operators.redshift import redacted_credentials, redshift_c
 from airflow_dataduct.sql.copy import postgres_copy_to_stdout_sql
 from airflow_dataduct.sql.identifiers import Dialect
 from airflow_dataduct.sql.unload import redshift_unload_sql, select_table_sql
-from airflow_dataduct.staging import Manifest, Part, StagedWriter, StagingStore, open_store
+from airflow_dataduct.staging import (
+    Manifest,
+    Part,
+    StagedWriter,
+    StagingStore,
+    copy_staged,
+    open_store,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +54,7 @@ def manifest_from_unload(store: StagingStore, prefix: str, attempt: str, text: s
 class ExtractRedshiftOperator(WarehouseOperator):
     """Extract ``schema.table`` from the warehouse into ``<staging>/<staging_prefix>/``."""
 
-    template_fields: Sequence[str] = ("staging_prefix", "extract_sql")
+    template_fields: Sequence[str] = ("staging_prefix", "extract_sql", "output_path")
     template_fields_renderers = {"extract_sql": "sql"}
     ui_color = "#e8f4e0"
 
@@ -61,9 +68,11 @@ class ExtractRedshiftOperator(WarehouseOperator):
         aws_conn_id: str = "aws_default",
         iam_role: str | None = None,
         part_size: int = 128 << 20,
+        output_path: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.output_path = output_path
         self.schema = schema
         self.table = table
         self.staging_location = staging_location
@@ -92,6 +101,9 @@ class ExtractRedshiftOperator(WarehouseOperator):
                 manifest = self._copy_out(store)
         except Exception as exc:
             raise StepFailed(self.task_id, "extract-redshift", exc) from exc
+        if self.output_path:
+            copied = copy_staged(store, manifest, self.output_path, self.aws_conn_id)
+            log.info("Copied to output_path %s", copied)
         log.info(
             "Extracted %s rows of %s.%s into %s part(s) at %s",
             f"{manifest.rows:,}",

@@ -95,3 +95,24 @@ def test_extract_output_path_receives_a_copy_of_the_staged_output(
     manifest = store.read_manifest("")
     assert manifest.rows == 20_000
     assert sum(p.rows for p in manifest.parts) == 20_000
+
+
+def test_extract_local_and_extract_redshift_copy_to_their_output_paths(
+    stack: Stack, moto_s3: MotoS3
+) -> None:
+    (stack.definitions / "data").mkdir()
+    (stack.definitions / "data" / "rows.tsv").write_text("1\tone\n2\tNULL\n")
+    with stack.warehouse() as warehouse:
+        warehouse.execute("CREATE TABLE items AS SELECT g AS id FROM generate_series(1, 7) g")
+    (stack.definitions / "exports.yaml").write_text(
+        "name: exports\nsteps:\n"
+        "-   step_type: extract-local\n    name: local_rows\n    path: data/rows.tsv\n"
+        f"    output_path: s3://{moto_s3.bucket}/exports/local\n"
+        "-   step_type: extract-redshift\n    name: warehouse_rows\n"
+        "    schema: public\n    table: items\n"
+        f"    output_path: s3://{moto_s3.bucket}/exports/items\n"
+    )
+    assert load_dags(stack.definitions)["exports"].test().state == "success"
+    for folder, rows in (("local", 2), ("items", 7)):
+        store = S3StagingStore(f"s3://{moto_s3.bucket}/exports/{folder}")
+        assert store.read_manifest("").rows == rows
