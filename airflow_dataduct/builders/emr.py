@@ -12,9 +12,9 @@ import posixpath
 from collections.abc import Sequence
 from typing import Any
 
-from airflow.sdk import BaseOperator, TaskGroup
+from airflow.sdk import TaskGroup
 
-from airflow_dataduct.builders.registry import BUILDERS, STAGING_RUN, BuildContext, register
+from airflow_dataduct.builders.registry import STAGING_RUN, BuildContext, register
 from airflow_dataduct.config import EmrConfig
 from airflow_dataduct.model.dp_expressions import translate
 from airflow_dataduct.model.emr_pipeline import CLUSTER_TASKS
@@ -27,7 +27,6 @@ from airflow_dataduct.model.steps_emr import (
     ScaldingParams,
     split_step_string,
 )
-from airflow_dataduct.operators.load import CreateLoadRedshiftOperator
 
 CREATE_CLUSTER, TERMINATE_CLUSTER = CLUSTER_TASKS
 JOB_FLOW_ID = f"{{{{ ti.xcom_pull(task_ids='{CREATE_CLUSTER}') }}}}"
@@ -206,23 +205,17 @@ def add_emr_cluster(ctx: BuildContext, tasks: dict[str, Any]) -> None:
     terminate.as_teardown(setups=create)
 
 
-_base_create_load = BUILDERS["create-load-redshift"]
-
-
-@register("create-load-redshift")
-def build_create_load(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    """``create-load-redshift``; reading an EMR step's output it loads the job's part files."""
+def emr_input_kwargs(ctx: BuildContext, step: StepSpec) -> dict[str, Any] | None:
+    """Where a load reads an EMR step's output (the job's part files, kept after loading), or
+    None when its input is not an EMR step."""
     if step.input_step is None:
-        return _base_create_load(ctx, step)
+        return None
     producer, node = _producer(ctx, step.input_step)
     if ctx.pipeline.step(producer).step_type not in EMR_STEP_TYPES:
-        return _base_create_load(ctx, step)
-    return CreateLoadRedshiftOperator(
-        table=step.tables["table_definition"],
-        staging_location=ctx.config.emr_output_location() or "",
-        staging_prefix=output_prefix(ctx, producer, node),
-        aws_conn_id=emr_defaults(ctx).aws_conn_id,
-        input_layout="hadoop",
-        **ctx.warehouse_kwargs(),
-        **ctx.task_kwargs(step),
-    )
+        return None
+    return {
+        "staging_location": ctx.config.emr_output_location() or "",
+        "staging_prefix": output_prefix(ctx, producer, node),
+        "aws_conn_id": emr_defaults(ctx).aws_conn_id,
+        "input_layout": "hadoop",
+    }

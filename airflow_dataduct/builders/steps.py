@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from airflow.sdk import BaseOperator
 
+from airflow_dataduct.builders.emr import emr_input_kwargs
 from airflow_dataduct.builders.registry import BuildContext, register
 from airflow_dataduct.builders.sql import upsert_task
 from airflow_dataduct.model.pipeline import StepSpec
@@ -43,12 +44,15 @@ def build_extract_rds(ctx: BuildContext, step: StepSpec) -> BaseOperator:
 def build_create_load(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     assert isinstance(step.params, CreateLoadRedshiftParams)
     assert step.input_step is not None, "validated: create-load-redshift has an input"
+    source = emr_input_kwargs(ctx, step) or {
+        "staging_prefix": ctx.staging_prefix(step.input_step),
+        "remove_staged": removes_staged_input(ctx, step),
+        **ctx.staging_kwargs(),
+    }
     return CreateLoadRedshiftOperator(
         table=step.tables["table_definition"],
-        staging_prefix=ctx.staging_prefix(step.input_step),
-        remove_staged=removes_staged_input(ctx, step),
         iam_role=ctx.config.warehouse.iam_role,
-        **ctx.staging_kwargs(),
+        **source,
         **ctx.warehouse_kwargs(),
         **ctx.task_kwargs(step),
     )

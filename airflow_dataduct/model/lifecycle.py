@@ -19,8 +19,6 @@ if TYPE_CHECKING:
 CONFIG_ROOT = "<config>"
 """First element of a key path that lies in the config file rather than the pipeline."""
 
-ROLES = ("main", "setup", "teardown")
-
 
 @dataclass(frozen=True)
 class RawStep:

@@ -36,12 +36,10 @@ from airflow_dataduct.tables.model import Table
 PIPELINE_SUFFIXES = (".yaml", ".yml")
 HOST_KEYS = ("host_name", "source_host")
 NOT_YET_SUPPORTED_PIPELINE_KEYS = ("time_delta",)
-IGNORED_PIPELINE_KEYS = ("ec2_resource_config",)
 INPUT_PATH_NOT_YET = frozenset(
     {"create-load-redshift", "load-redshift", "load-postgres", "load-reload-pk"}
 )
 """Steps that read a staged input step and cannot read an ``input_path`` location yet."""
-"""Accepted for compatibility, without effect: tasks run on Airflow workers, not an EC2 resource."""
 
 
 TableName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$")]

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow_dataduct.operators.base import WarehouseOperator
+from airflow_dataduct.operators.redshift import redacted_credentials, redshift_credentials
 from airflow_dataduct.sql.copy import (
     CopyOptions,
-    RedshiftCredentials,
     postgres_copy_from_stdin_sql,
     redshift_copy_sql,
 )
@@ -59,17 +59,11 @@ class CreateLoadRedshiftOperator(WarehouseOperator):
         self.create_sql = ""
         self.load_sql = ""
 
-    def _credentials(self) -> RedshiftCredentials:
-        from airflow_dataduct.operators.redshift import redshift_credentials
-
-        return redshift_credentials(self.iam_role, self.aws_conn_id)
-
     def prepare_sql(self, dialect: Dialect) -> None:
         self.create_sql = create_table_sql(self.table, dialect)
         if dialect is Dialect.REDSHIFT:
-            redacted = RedshiftCredentials(iam_role=self.iam_role or "<from connection>")
             uri = f"{self.staging_location}/{self.staging_prefix}/copy.manifest"
-            self.load_sql = redshift_copy_sql(self.table, uri, redacted)
+            self.load_sql = redshift_copy_sql(self.table, uri, redacted_credentials(self.iam_role))
         else:
             self.load_sql = postgres_copy_from_stdin_sql(self.table)
 
@@ -85,7 +79,7 @@ class CreateLoadRedshiftOperator(WarehouseOperator):
         )
         extra: dict[str, Any] = {}
         if self.warehouse.dialect is Dialect.REDSHIFT:
-            extra["credentials"] = self._credentials()
+            extra["credentials"] = redshift_credentials(self.iam_role, self.aws_conn_id)
             if self.input_layout == "hadoop":
                 extra["options"] = self._publish_copy_manifest(store, manifest)
         loaded = self.warehouse.replace_contents(self.table, store, manifest, **extra)
