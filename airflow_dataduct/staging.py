@@ -71,10 +71,77 @@ class Manifest:
         return cls(parts=parts, columns=tuple(data.pop("columns", ())), **data)
 
 
-class StagedWriter:
-    """Writes interchange records into gzip parts of bounded size; commits a manifest on success."""
+MAX_SPLITS = 256
+"""Most ``splits`` an extract takes: each split keeps a gzip stream (~0.3 MiB) and a scratch
+file open while the extract runs, so this bounds memory (~80 MiB) and file descriptors."""
 
-    def __init__(self, store: StagingStore, prefix: str, part_size: int, columns: tuple[str, ...]):
+
+def check_splits(splits: int | str) -> int:
+    """``splits`` as an int from 1 to :data:`MAX_SPLITS`; ValueError otherwise."""
+    count = int(splits)
+    if not 1 <= count <= MAX_SPLITS:
+        raise ValueError(f"splits must be from 1 to {MAX_SPLITS}, not {splits}")
+    return count
+
+
+_RECORD = re.compile(rb"([^\\\n]*(?:\\.[^\\\n]*)*)\n", re.DOTALL)
+"""One interchange record: any bytes up to a line feed that no backslash escapes."""
+
+
+def split_records(data: bytes, rows: int) -> list[bytes]:
+    """The ``rows`` whole records in ``data``, each without its final line feed.
+
+    A line feed inside a value is escaped (backslash, line feed), so without that byte pair
+    every line feed ends a record and a plain split is exact; otherwise records are matched
+    escape by escape. ValueError when ``data`` is not exactly ``rows`` whole records.
+    """
+    if not data.endswith(b"\n"):
+        raise ValueError("staged records must end with a line feed")
+    if b"\\\n" not in data:
+        records = data.split(b"\n")
+        records.pop()  # the empty text after the last line feed
+    else:
+        records = _RECORD.findall(data)
+        if sum(map(len, records)) + len(records) != len(data):
+            raise ValueError("staged data is not a sequence of whole records")
+    if len(records) != rows:
+        raise ValueError(f"a write of {rows} rows holds {len(records)} records")
+    return records
+
+
+@dataclasses.dataclass
+class _OpenPart:
+    """The part a split is writing: a gzip stream into a local scratch file."""
+
+    file: gzip.GzipFile
+    local: Path
+    raw: int = 0
+    rows: int = 0
+
+
+class StagedWriter:
+    """Writes interchange records into gzip parts of bounded size; commits a manifest on success.
+
+    With ``splits`` N > 1 (Dataduct's ``splits``: N files for a parallel Redshift COPY), each
+    write's records are dealt out as N contiguous runs, one per split, each split writing its
+    own part; the runs rotate so the splits' row counts never differ by more than one.
+    Dataduct cut the finished file into ceil(lines/N) lines each; a stream does not know its
+    row count in advance, and a second pass would read the data twice, so the rows are dealt
+    as they arrive instead. A split still starts a new part at ``part_size`` raw bytes, so a
+    large extract has more than N parts. Splits that got no rows have no part; an empty
+    source gets one empty part, as Dataduct touched ``part-0`` (a COPY needs a file to read).
+    Memory: N open gzip streams (see :data:`MAX_SPLITS`) plus one write's records.
+    """
+
+    def __init__(
+        self,
+        store: StagingStore,
+        prefix: str,
+        part_size: int,
+        columns: tuple[str, ...],
+        splits: int = 1,
+    ):
+        self.splits = check_splits(splits)
         self.store = store
         self.prefix = prefix
         self.part_size = part_size
@@ -83,52 +150,72 @@ class StagedWriter:
         self.parts: list[Part] = []
         self.rows = 0
         self._scratch = Path(tempfile.mkdtemp(prefix="dataduct-part-"))
-        self._file: gzip.GzipFile | None = None
-        self._raw_in_part = 0
-        self._rows_in_part = 0
+        self._open: list[_OpenPart | None] = [None] * self.splits
+        self._next_split = 0
         self.manifest: Manifest | None = None
 
     def write(self, records: bytes, rows: int) -> None:
-        """Append whole records; starts a new part once the current one reaches the part size."""
-        if self._file is None:
-            self._open_part()
-        assert self._file is not None
-        self._file.write(records)
-        self._raw_in_part += len(records)
-        self._rows_in_part += rows
+        """Append whole records; a part closes once it reaches the part size."""
+        if self.splits == 1:
+            self._append(0, records, rows)
+        elif records:
+            self._deal(split_records(records, rows))
         if (self.rows + rows) // PROGRESS_ROWS != self.rows // PROGRESS_ROWS:
             log.info("Staged %s rows so far", f"{self.rows + rows:,}")
         self.rows += rows
-        if self._raw_in_part >= self.part_size:
-            self._close_part()
+
+    def _deal(self, records: list[bytes]) -> None:
+        """Give each split a contiguous run of ``records``, starting at ``_next_split``; the
+        splits left without the remainder's extra row come first next time."""
+        base, extra = divmod(len(records), self.splits)
+        start = 0
+        for offset in range(self.splits):
+            count = base + (offset < extra)
+            if count:
+                index = (self._next_split + offset) % self.splits
+                run = b"\n".join(records[start : start + count]) + b"\n"
+                self._append(index, run, count)
+                start += count
+        self._next_split = (self._next_split + extra) % self.splits
+
+    def _append(self, index: int, records: bytes, rows: int) -> None:
+        part = self._open[index] or self._open_part(index)
+        part.file.write(records)
+        part.raw += len(records)
+        part.rows += rows
+        if part.raw >= self.part_size:
+            self._close_part(index)
 
     def _part_name(self) -> str:
         return f"{self.attempt}/part-{len(self.parts):05d}.tsv.gz"
 
-    def _open_part(self) -> None:
-        raw = open(self._scratch / "part", "wb")  # noqa: SIM115 - closed in _close_part
-        self._file = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0)
-        self._raw_in_part = 0
-        self._rows_in_part = 0
+    def _open_part(self, index: int) -> _OpenPart:
+        local = self._scratch / f"part-{index}"
+        raw = open(local, "wb")  # noqa: SIM115 - closed in _close_part
+        # The gzip header names the file "part" whatever the split (as before splits existed).
+        gz = gzip.GzipFile("part", mode="wb", compresslevel=1, fileobj=raw, mtime=0)
+        part = self._open[index] = _OpenPart(gz, local)
+        return part
 
-    def _close_part(self) -> None:
-        if self._file is None:
+    def _close_part(self, index: int) -> None:
+        part = self._open[index]
+        if part is None:
             return
-        raw = self._file.fileobj
-        self._file.close()
-        assert raw is not None
-        raw.close()
-        local = self._scratch / "part"
+        self._open[index] = None
+        _close_gzip(part.file)
         name = self._part_name()
-        size = local.stat().st_size
-        self.store.put_file(self.prefix, name, local)
-        self.parts.append(Part(name, self._rows_in_part, size))
-        local.unlink(missing_ok=True)
-        self._file = None
+        size = part.local.stat().st_size
+        self.store.put_file(self.prefix, name, part.local)
+        self.parts.append(Part(name, part.rows, size))
+        part.local.unlink(missing_ok=True)
 
     def commit(self) -> Manifest:
-        """Close the last part and publish the manifest (an empty extract has no parts)."""
-        self._close_part()
+        """Close the open parts and publish the manifest (an empty extract has no parts, or
+        one empty part when split)."""
+        if self.splits > 1 and not self.parts and not any(self._open):
+            self._open_part(0)
+        for index in range(self.splits):
+            self._close_part(index)
         manifest = Manifest(self.prefix, tuple(self.parts), self.rows, self.columns)
         try:
             self.store.publish_manifest(manifest)
@@ -141,12 +228,10 @@ class StagedWriter:
 
     def abort(self) -> None:
         """Drop this attempt's parts; the last committed manifest, if any, stays valid."""
-        if self._file is not None:
-            raw = self._file.fileobj
-            self._file.close()
-            if raw is not None:
-                raw.close()
-            self._file = None
+        for index, part in enumerate(self._open):
+            if part is not None:
+                self._open[index] = None
+                _close_gzip(part.file)
         self.store.remove_attempt(self.prefix, self.attempt)
 
     def __enter__(self) -> StagedWriter:
@@ -160,6 +245,14 @@ class StagedWriter:
                 self.abort()
         finally:
             shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+def _close_gzip(file: gzip.GzipFile) -> None:
+    """Finish a gzip stream and close the file under it."""
+    raw = file.fileobj
+    file.close()
+    if raw is not None:
+        raw.close()
 
 
 class StagingStore(abc.ABC):
@@ -207,9 +300,11 @@ class StagingStore(abc.ABC):
         finally:
             Path(tmp).unlink(missing_ok=True)
 
-    def writer(self, prefix: str, part_size: int, columns: tuple[str, ...] = ()) -> StagedWriter:
-        """A writer for a step's output under ``prefix``."""
-        return StagedWriter(self, prefix, part_size, columns)
+    def writer(
+        self, prefix: str, part_size: int, columns: tuple[str, ...] = (), splits: int = 1
+    ) -> StagedWriter:
+        """A writer for a step's output under ``prefix`` (``splits``: see StagedWriter)."""
+        return StagedWriter(self, prefix, part_size, columns, splits)
 
     def read_manifest(self, prefix: str) -> Manifest:
         """The committed manifest under ``prefix``; FileNotFoundError names the location."""

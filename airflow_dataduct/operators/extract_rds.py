@@ -15,7 +15,7 @@ from airflow_dataduct.interchange import POSTGRES_SESSION_SETTINGS, format_rows,
 from airflow_dataduct.sql.copy import postgres_copy_to_stdout_sql
 from airflow_dataduct.sql.source import SourceDialect, select_all_sql
 from airflow_dataduct.sql.text import strip_statement, subquery
-from airflow_dataduct.staging import StagedWriter, copy_staged, open_store
+from airflow_dataduct.staging import StagedWriter, check_splits, copy_staged, open_store
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +99,11 @@ class ExtractRdsOperator(BaseOperator):
     the table size; the staged files are gzip parts of at most ``part_size`` uncompressed
     bytes, committed by a manifest once complete. With ``table`` instead of ``sql``, the query
     ``SELECT * FROM <table>`` is made when the task runs, quoted for the source's dialect.
+    ``splits`` N > 1 deals the rows over N parts of nearly equal row counts (Dataduct's
+    ``splits``, for a parallel Redshift COPY; see :class:`~airflow_dataduct.staging.StagedWriter`).
     """
 
-    template_fields: Sequence[str] = ("sql", "staging_prefix", "output_path")
+    template_fields: Sequence[str] = ("sql", "staging_prefix", "output_path", "splits")
     template_fields_renderers = {"sql": "sql"}
     template_ext: Sequence[str] = ()
     ui_color = "#e8f4e0"
@@ -118,6 +120,7 @@ class ExtractRdsOperator(BaseOperator):
         part_size: int = 128 << 20,
         table: str | None = None,
         output_path: str | None = None,
+        splits: int | str = 1,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -132,6 +135,7 @@ class ExtractRdsOperator(BaseOperator):
         self.aws_conn_id = aws_conn_id
         self.part_size = part_size
         self.output_path = output_path
+        self.splits = splits
 
     def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
         if self.table:
@@ -140,12 +144,13 @@ class ExtractRdsOperator(BaseOperator):
         super().render_template_fields(context, jinja_env)
 
     def execute(self, context: Any) -> dict[str, Any]:
+        splits = check_splits(self.splits)  # templated: a rendered template is text
         query = strip_statement(self.sql)
         hook = source_hook(self.source_conn_id, self.database)
         store = open_store(self.staging_location, self.aws_conn_id)
 
         def writer_factory(columns: tuple[str, ...]) -> StagedWriter:
-            return store.writer(self.staging_prefix, self.part_size, columns)
+            return store.writer(self.staging_prefix, self.part_size, columns, splits)
 
         if is_postgres(hook):
             stream = stream_postgres
