@@ -40,20 +40,20 @@ def timetable(schedule: Schedule) -> Any:
 
 
 def start_date(schedule: Schedule, config: DataductConfig) -> dt.datetime:
-    """The config's start date at the pipeline's load time, UTC."""
-    day = config.defaults.start_date
-    return dt.datetime(
-        day.year, day.month, day.day, schedule.hour, schedule.minute, tzinfo=dt.timezone.utc
-    )
+    """The config's start date at the pipeline's load time, UTC, shifted by its ``time_delta``
+    (a negative one starts earlier: with ``defaults.catchup`` those intervals run too)."""
+    return schedule.start(config.defaults.start_date)
 
 
 def dag_doc(pipeline: Pipeline) -> str:
     """Markdown shown on the DAG's page: description, source file and the YAML itself."""
+    delta = pipeline.schedule.time_delta
+    shift = f"; start shifted by `time_delta` {delta}" if delta else ""
     parts = [
         pipeline.description or f"Dataduct pipeline `{pipeline.name}`.",
         "",
         f"Defined in `{pipeline.path}`; runs `{pipeline.schedule.frequency}` at "
-        f"{pipeline.schedule.hour:02d}:{pipeline.schedule.minute:02d} UTC.",
+        f"{pipeline.schedule.hour:02d}:{pipeline.schedule.minute:02d} UTC{shift}.",
         "",
         "### Steps",
         "",

@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from pytimeparse.timeparse import timeparse
+
 FREQUENCIES: dict[str, dt.timedelta | None] = {
     "one-time": None,
     "hourly": dt.timedelta(hours=1),
@@ -23,12 +25,24 @@ _HH_MM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 @dataclass(frozen=True)
 class Schedule:
-    """When a pipeline runs: every ``period`` (None = once), at ``hour:minute`` UTC."""
+    """When a pipeline runs: every ``period`` (None = once), at ``hour:minute`` UTC, from a
+    start shifted by ``time_delta``."""
 
     frequency: str
     period: dt.timedelta | None
     hour: int
     minute: int
+    time_delta: dt.timedelta = dt.timedelta(0)
+    """Dataduct's ``time_delta``: added to the start (negative: start earlier, so catch-up
+    runs the intervals in between)."""
+
+    def start(self, day: dt.date) -> dt.datetime:
+        """``day`` at the load time, UTC, shifted by ``time_delta``; OverflowError when the
+        result is not a representable date."""
+        at_load_time = dt.datetime(
+            day.year, day.month, day.day, self.hour, self.minute, tzinfo=dt.timezone.utc
+        )
+        return at_load_time + self.time_delta
 
     @property
     def cron(self) -> str | None:
@@ -78,9 +92,32 @@ def parse_duration(value: object) -> dt.timedelta:
     raise ValueError(f'expected a duration such as "6 Hours" or "30 Minutes", got {value!r}')
 
 
-def parse_schedule(frequency: str, load_time: object) -> Schedule:
+def parse_time_delta(value: object) -> dt.timedelta:
+    """Dataduct's ``time_delta``: an int of days, or a signed duration in pytimeparse's words
+    (``"1 day"``, ``"6 hours"``, ``"-2 days"``, ``"1d 6h"``), as Dataduct's CLI ``-t`` read it;
+    ValueError otherwise."""
+    if isinstance(value, dt.timedelta):
+        return value
+    seconds: float | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        seconds = value * 86400
+    elif isinstance(value, str):
+        seconds = timeparse(value)
+    if seconds is None:
+        raise ValueError(
+            "time_delta: expected a number of days or a duration such as "
+            f'"1 day", "6 hours" or "-2 days", got {value!r}'
+        )
+    try:
+        return dt.timedelta(seconds=seconds)
+    except OverflowError:
+        raise ValueError(f"time_delta: {value!r} is too large") from None
+
+
+def parse_schedule(frequency: str, load_time: object, time_delta: object = 0) -> Schedule:
     """A Schedule from Dataduct's keys; ValueError names the bad key."""
     if frequency not in FREQUENCIES:
         raise ValueError(f"frequency '{frequency}' is not supported")
     hour, minute = parse_load_time(load_time)
-    return Schedule(frequency, FREQUENCIES[frequency], hour, minute)
+    delta = parse_time_delta(time_delta)
+    return Schedule(frequency, FREQUENCIES[frequency], hour, minute, delta)

@@ -63,6 +63,18 @@ def dependency_status(
     return waiting, failed_ok
 
 
+def rendered_day(value: object) -> dt.date:
+    """The rendered ``start_date`` as a date; AirflowFailException (no retry can fix a bad
+    template) when it is not ``YYYY-MM-DD``."""
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise AirflowFailException(
+            f"start_date rendered as {text!r}, not a YYYY-MM-DD date"
+        ) from None
+
+
 class PipelineDependenciesSensor(BaseSensorOperator):
     """Succeed once every dependency's runs of the day have succeeded."""
 
@@ -92,7 +104,7 @@ class PipelineDependenciesSensor(BaseSensorOperator):
         self.states_of = states_of
 
     def poke(self, context: Any) -> bool:
-        day = dt.date.fromisoformat(str(self.day))
+        day = rendered_day(self.day)
         waiting, failed_ok = dependency_status(
             self.dependencies, self.ok_to_fail, day, self.states_of or runs_on_day
         )
