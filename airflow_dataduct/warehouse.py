@@ -28,6 +28,7 @@ from airflow_dataduct.sql.ddl import (
     analyze_sql,
     create_schema_sql,
     create_table_sql,
+    drop_table_sql,
     grant_sql,
     table_columns_sql,
     table_exists_sql,
@@ -72,6 +73,22 @@ def copy_options_for(manifest: Manifest, options: CopyOptions | None) -> CopyOpt
             "needs one compression"
         )
     return dataclasses.replace(options, compression="gzip" if kinds == {True} else "none")
+
+
+def check_loaded_count(
+    loaded: int, manifest: Manifest, table: Table, options: CopyOptions | None = None
+) -> None:
+    """Every staged row loaded, or at most ``MAXERROR`` fewer (Redshift); rows not counted
+    (``-1``: EMR output, ``input_path``) are not checked."""
+    if manifest.rows < 0:
+        return
+    allowed = options.max_errors if options is not None and options.command_options is None else 0
+    if not manifest.rows - allowed <= loaded <= manifest.rows:
+        raise RuntimeError(
+            f"loaded {loaded} rows into {table.full_name} but {manifest.rows} were staged"
+        )
+    if loaded < manifest.rows:
+        log.warning("%s staged rows rejected (MAXERROR %s)", manifest.rows - loaded, allowed)
 
 
 def clear_table_sql(table: Table, dialect: Dialect) -> str:
@@ -159,23 +176,29 @@ class Warehouse:
             )
 
     def replace_contents(
-        self, table: Table, store: StagingStore, manifest: Manifest, **copy: Any
+        self,
+        table: Table,
+        store: StagingStore,
+        manifest: Manifest,
+        recreate: bool = False,
+        **copy: Any,
     ) -> int:
-        """Replace every row of ``table`` with the staged rows, atomically; returns rows loaded."""
+        """Replace every row of ``table`` with the staged rows, atomically; returns rows loaded.
+        ``recreate`` drops the table first (in the same transaction) and creates it anew."""
         if manifest.columns and len(manifest.columns) != len(table.columns):
             raise WarehouseSchemaError(
                 f"staged data has {len(manifest.columns)} columns ({', '.join(manifest.columns)}) "
                 f"but {table.full_name} has {len(table.columns)} ({', '.join(table.column_names)})"
             )
         with self.transaction() as cursor:
+            if recreate:
+                cursor.execute(drop_table_sql(table, cascade=False))
+                log.info("Dropped %s to re-create it (--force_drop_table)", table.full_name)
             self.ensure_table(cursor, table)
             cursor.execute(lock_table_sql(table, self.dialect))
             cursor.execute(clear_table_sql(table, self.dialect))
             loaded = self.copy_staged(cursor, table, store, manifest, **copy)
-            if manifest.rows >= 0 and loaded != manifest.rows:  # -1: not counted
-                raise RuntimeError(
-                    f"loaded {loaded} rows into {table.full_name} but {manifest.rows} were staged"
-                )
+            check_loaded_count(loaded, manifest, table, copy.get("options"))
         return loaded
 
     def copy_staged(
@@ -208,6 +231,9 @@ class Warehouse:
     ) -> int:
         if credentials is None:
             raise ValueError("a Redshift load needs credentials (an IAM role or AWS keys)")
+        if not manifest.parts:  # an empty COPY manifest fails the COPY ("no files found")
+            log.info("Nothing staged under %s: no COPY", store.uri(manifest.prefix))
+            return 0
         manifest_uri = store.uri(manifest.prefix, "copy.manifest")
         options = copy_options_for(manifest, options)
         if not manifest_uri.startswith("s3://"):

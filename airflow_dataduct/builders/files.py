@@ -80,6 +80,7 @@ def build_transform(ctx: BuildContext, step: StepSpec) -> BaseOperator:
         input_uri=params.input_path if params.takes_input else None,
         output_prefix=None if params.no_output else ctx.staging_prefix(step.name),
         output_nodes=params.output_nodes,
+        output_path=params.output_path,
         **_program(ctx, params),
         **ctx.staging_kwargs(),
         **ctx.task_kwargs(step),
@@ -90,13 +91,21 @@ def build_transform(ctx: BuildContext, step: StepSpec) -> BaseOperator:
 def build_qa_transform(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     params = step.params
     assert isinstance(params, QATransformParams)
-    arguments = [*params.arguments(), f"--test_name={ctx.test_name(step)}"]
-    topic = params.sns_topic_arn or ctx.config.sns.warning_topic_arn
+    return qa_program_task(ctx, step, params.arguments(), **_program(ctx, params))
+
+
+def qa_program_task(
+    ctx: BuildContext, step: StepSpec, arguments: list[str], **program: str | None
+) -> BaseOperator:
+    """A qa-transform's task: the program gets ``--test_name=<pipeline>.<step>`` and, when a
+    topic is set (the step's, else ``sns.warning_topic_arn``), ``--sns_topic_arn=<arn>``."""
+    arguments = [*arguments, f"--test_name={ctx.test_name(step)}"]
+    topic = getattr(step.params, "sns_topic_arn", None) or ctx.config.sns.warning_topic_arn
     if topic:
         arguments.append(f"--sns_topic_arn={topic}")
     return TransformOperator(
         arguments=arguments,
-        **_program(ctx, params),
+        **program,
         **ctx.staging_kwargs(),
         **ctx.task_kwargs(step),
     )
@@ -111,15 +120,17 @@ def build_pipeline_dependencies(ctx: BuildContext, step: StepSpec) -> BaseOperat
     def dag_ids(names: list[str]) -> list[str]:
         return [f"{prefix}_{n}" if prefix else n for n in names]
 
-    extra = {"day": params.start_date.isoformat()} if params.start_date else {}
+    day = params.day
+    extra = {"day": day if isinstance(day, str) else day.isoformat()} if day else {}
+    flags = params.flags  # script_arguments: Dataduct's executor flags
     return PipelineDependenciesSensor(
-        dependencies=dag_ids(params.dependent_pipelines),
-        ok_to_fail=dag_ids(params.dependent_pipelines_ok_to_fail),
-        poke_interval=params.refresh_rate,
+        dependencies=dag_ids(params.pipelines),
+        ok_to_fail=dag_ids(params.pipelines_ok_to_fail),
+        poke_interval=params.poke_interval,
         timeout=dt.timedelta(seconds=params.timeout),
-        sns_topic_arn=ctx.config.sns.failure_topic_arn,
+        sns_topic_arn=flags.sns_topic_arn or ctx.config.sns.failure_topic_arn,
         sns_conn_id=ctx.config.sns.aws_conn_id,
-        pipeline_name=ctx.pipeline.dag_id,
+        pipeline_name=flags.pipeline_name or ctx.pipeline.dag_id,
         **extra,
         **ctx.task_kwargs(step),
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 from airflow.sdk import BaseOperator, TaskGroup
 
+from airflow_dataduct.builders.inputs import load_runner_kwargs, staged_input_kwargs
 from airflow_dataduct.builders.registry import BuildContext, register
 from airflow_dataduct.model.pipeline import StepSpec
 from airflow_dataduct.model.steps import UpsertParams
@@ -39,11 +40,6 @@ def script_text(ctx: BuildContext, command: str | None, script: str | None) -> s
         return command
     assert script is not None, "validated: exactly one of command / script"
     return (ctx.config.base_dir / script).read_text(encoding="utf-8")
-
-
-def _path_kwargs(ctx: BuildContext, step: StepSpec) -> dict[str, Any]:
-    assert step.input_step is not None, f"validated: {step.step_type} has an input"
-    return {"staging_prefix": ctx.staging_prefix(step.input_step), **ctx.staging_kwargs()}
 
 
 def upsert_task(ctx: BuildContext, step: StepSpec, **overrides: Any) -> BaseOperator:
@@ -121,7 +117,8 @@ def build_load_reload_pk(ctx: BuildContext, step: StepSpec) -> TaskGroup:
         load = CreateLoadRedshiftOperator(
             table=staging,
             iam_role=ctx.config.warehouse.iam_role,
-            **_path_kwargs(ctx, step),
+            **load_runner_kwargs(params.script_arguments),
+            **staged_input_kwargs(ctx, step),
             **ctx.warehouse_kwargs(),
             **{**base, "task_id": "create_and_load"},
         )
@@ -138,7 +135,8 @@ def build_load_reload_pk(ctx: BuildContext, step: StepSpec) -> TaskGroup:
         )
         check = PrimaryKeyCheckOperator(
             table=production,
-            test_name=f"{ctx.pipeline.dag_id}.{step.name}_primary_key_check",
+            test_name=f"{ctx.test_name(step)}_primary_key_check",
+            **ctx.qa_kwargs(step),
             **ctx.warehouse_kwargs(),
             **{**base, "task_id": "primary_key_check"},
         )
@@ -191,7 +189,7 @@ def build_load_redshift(ctx: BuildContext, step: StepSpec) -> BaseOperator:
         replace_invalid_char=params.replace_invalid_char,
         compression=params.compression,
         iam_role=ctx.config.warehouse.iam_role,
-        **_path_kwargs(ctx, step),
+        **staged_input_kwargs(ctx, step),
         **ctx.warehouse_kwargs(),
         **ctx.task_kwargs(step),
     )
@@ -205,7 +203,7 @@ def build_load_postgres(ctx: BuildContext, step: StepSpec) -> BaseOperator:
         table=params.table,
         insert_query=params.insert_query,
         conn_id=ctx.config.postgres.conn_id,
-        **_path_kwargs(ctx, step),
+        **staged_input_kwargs(ctx, step),
         **ctx.task_kwargs(step),
     )
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from airflow.sdk import BaseOperator
 
-from airflow_dataduct.builders.emr import emr_input_kwargs
+from airflow_dataduct.builders.inputs import load_runner_kwargs, staged_input_kwargs
+from airflow_dataduct.builders.qa import check_program_task
 from airflow_dataduct.builders.registry import BuildContext, register
 from airflow_dataduct.builders.sql import upsert_task
 from airflow_dataduct.model.pipeline import StepSpec
@@ -20,7 +21,8 @@ from airflow_dataduct.operators import (
     ExtractRdsOperator,
     PrimaryKeyCheckOperator,
 )
-from airflow_dataduct.sql.checks import count_sql, count_table_sql
+from airflow_dataduct.sql.checks import count_sql, count_table_sql, dataduct_count_sql
+from airflow_dataduct.tables.model import Table
 
 
 @register("extract-rds")
@@ -35,6 +37,7 @@ def build_extract_rds(ctx: BuildContext, step: StepSpec) -> BaseOperator:
         output_path=params.output_path,
         staging_prefix=ctx.staging_prefix(step.name),
         part_size=ctx.config.staging.part_size_mb << 20,
+        splits=params.splits,
         **ctx.staging_kwargs(),
         **ctx.task_kwargs(step),
     )
@@ -42,31 +45,16 @@ def build_extract_rds(ctx: BuildContext, step: StepSpec) -> BaseOperator:
 
 @register("create-load-redshift")
 def build_create_load(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    assert isinstance(step.params, CreateLoadRedshiftParams)
-    assert step.input_step is not None, "validated: create-load-redshift has an input"
-    source = emr_input_kwargs(ctx, step) or {
-        "staging_prefix": ctx.staging_prefix(step.input_step),
-        "remove_staged": removes_staged_input(ctx, step),
-        **ctx.staging_kwargs(),
-    }
+    params = step.params
+    assert isinstance(params, CreateLoadRedshiftParams)
     return CreateLoadRedshiftOperator(
         table=step.tables["table_definition"],
         iam_role=ctx.config.warehouse.iam_role,
-        **source,
+        **load_runner_kwargs(params.script_arguments),
+        **staged_input_kwargs(ctx, step),
         **ctx.warehouse_kwargs(),
         **ctx.task_kwargs(step),
     )
-
-
-def removes_staged_input(ctx: BuildContext, step: StepSpec) -> bool:
-    """Whether ``step`` deletes its staged input after loading: not when ``staging.retain`` is
-    set, nor when another step of the pipeline reads the same input."""
-    readers = [
-        s
-        for s in ctx.pipeline.steps
-        if s.input_step == step.input_step or any(i.source == step.input_step for i in s.inputs)
-    ]
-    return not ctx.config.staging.retain and len(readers) == 1
 
 
 @register("upsert")
@@ -78,8 +66,11 @@ def build_upsert(ctx: BuildContext, step: StepSpec) -> BaseOperator:
 @register("primary-key-check")
 def build_primary_key_check(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     assert isinstance(step.params, PrimaryKeyCheckParams)
+    table = step.tables["table_definition"]
+    if step.params.program is not None:
+        return check_program_task(ctx, step, [f"--table={table.source_sql.strip()}"])
     return PrimaryKeyCheckOperator(
-        table=step.tables["table_definition"],
+        table=table,
         test_name=ctx.test_name(step),
         **ctx.qa_kwargs(step),
         **ctx.warehouse_kwargs(),
@@ -92,6 +83,8 @@ def build_count_check(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     params = step.params
     assert isinstance(params, CountCheckParams)
     table = step.tables.get("destination_table_definition")
+    if params.program is not None:
+        return check_program_task(ctx, step, _count_check_arguments(params, table))
     destination = (
         count_table_sql(table)
         if table is not None
@@ -114,3 +107,22 @@ def build_count_check(ctx: BuildContext, step: StepSpec) -> BaseOperator:
         **ctx.warehouse_kwargs(),
         **ctx.task_kwargs(step),
     )
+
+
+def _count_check_arguments(params: CountCheckParams, table: Table | None) -> list[str]:
+    """Dataduct's count-check program arguments (its SQL forms, spec §3.18)."""
+    destination = dataduct_count_sql(
+        sql=params.destination_sql,
+        table_name=table.full_name if table is not None else params.destination_table_name,
+    )
+    source = dataduct_count_sql(
+        sql=params.source_sql,
+        table_name=params.source_table_name,
+        count_sql_text=params.source_count_sql,
+    )
+    return [
+        f"--tolerance={params.tolerance}",
+        f"--destination_sql={destination}",
+        f"--source_sql={source}",
+        f"--source_host={params.source_host}",
+    ]

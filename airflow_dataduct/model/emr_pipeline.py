@@ -18,8 +18,6 @@ CLUSTER_TASKS = ("create_emr_cluster", "terminate_emr_cluster")
 """Task ids of the shared cluster's setup and teardown; no step may take them."""
 
 ErrorFn = Callable[..., None]
-EMR_OUTPUT_READERS_NOT_YET = frozenset({"load-redshift", "load-postgres", "load-reload-pk"})
-"""Step types that read staged data but not (yet) an EMR job's part files."""
 _CONFIG_NEEDS = {
     "aegisthus": ("aegisthus_jar", "cassandra_backup_location"),
     "scalding": ("scalding_jar",),
@@ -95,7 +93,7 @@ def _producer(source: str, drafts: Sequence[_Draft]) -> _Draft | None:
 
 
 def check_emr_inputs(drafts: Sequence[_Draft], config: DataductConfig, error: ErrorFn) -> None:
-    """EMR outputs are read by EMR steps and create-load-redshift; EMR steps read from S3."""
+    """EMR steps read their input from S3: another EMR output, or an s3:// staging location."""
     s3_staging = config.staging_location().startswith("s3://")
     for draft in drafts:
         source = getattr(draft, "input_step", None)
@@ -104,13 +102,6 @@ def check_emr_inputs(drafts: Sequence[_Draft], config: DataductConfig, error: Er
             continue
         at = (*draft.at, "input_node")
         from_emr = producer.step_type in EMR_STEP_TYPES
-        if from_emr and draft.step_type in EMR_OUTPUT_READERS_NOT_YET:
-            error(
-                f"{draft.step_type} reading the output of EMR step '{producer.name}' is not "
-                "supported yet (create-load-redshift, transform and EMR steps are)",
-                at,
-                "input_node",
-            )
         if draft.step_type in EMR_STEP_TYPES and not from_emr and not s3_staging:
             error(
                 f"{draft.step_type} step '{draft.name}' reads '{source}' from the staging "

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import graphlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -20,9 +20,14 @@ from airflow_dataduct.model.dp_expressions import DpExpressionError, translate_v
 from airflow_dataduct.model.emr import EmrCluster, EmrClusterConfig
 from airflow_dataduct.model.emr_pipeline import check_emr, load_cql_tables
 from airflow_dataduct.model.lifecycle import RawStep, Sources, lifecycle_steps
-from airflow_dataduct.model.schedule import FREQUENCIES, Schedule, parse_duration, parse_schedule
+from airflow_dataduct.model.schedule import (
+    FREQUENCIES,
+    Schedule,
+    parse_duration,
+    parse_schedule,
+    parse_time_delta,
+)
 from airflow_dataduct.model.steps import (
-    NOT_YET_SUPPORTED_KEYS,
     STEP_KINDS,
     STEP_MODELS,
     StepParams,
@@ -35,11 +40,6 @@ from airflow_dataduct.tables.model import Table
 
 PIPELINE_SUFFIXES = (".yaml", ".yml")
 HOST_KEYS = ("host_name", "source_host")
-NOT_YET_SUPPORTED_PIPELINE_KEYS = ("time_delta",)
-INPUT_PATH_NOT_YET = frozenset(
-    {"create-load-redshift", "load-redshift", "load-postgres", "load-reload-pk"}
-)
-"""Steps that read a staged input step and cannot read an ``input_path`` location yet."""
 
 
 TableName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$")]
@@ -64,6 +64,7 @@ class PipelineKeys(BaseModel):
     bootstrap: dict[Literal["ec2", "emr"], list[Any]] | None = None
     teardown: dict[str, Any] | None = None
     time_delta: Any = None
+    """Days (an int) or a duration (``"-2 days"``) added to the start; see parse_time_delta."""
     steps: list[Any]
 
 
@@ -207,9 +208,6 @@ class _PipelineReader:
         return self._pipeline(keys, schedule, drafts, timeout, cluster)
 
     def _pipeline_keys(self, data: dict[str, Any]) -> PipelineKeys | None:
-        for key in NOT_YET_SUPPORTED_PIPELINE_KEYS:
-            if key in data:
-                self.error(f"pipeline key '{key}' is not supported yet", (key,), key, at_key=True)
         try:
             keys = PipelineKeys.model_validate(data)
         except ValidationError as exc:
@@ -220,16 +218,37 @@ class _PipelineReader:
         return keys
 
     def _schedule(self, keys: PipelineKeys) -> Schedule | None:
+        delta = self._time_delta(keys)
         if keys.frequency not in FREQUENCIES:
             hint = suggest(keys.frequency, FREQUENCIES)
             self.error(f"frequency '{keys.frequency}' is not supported{hint}", ("frequency",))
             return None
         load_time = keys.load_time if keys.load_time is not None else self.config.defaults.load_time
         try:
-            return parse_schedule(keys.frequency, load_time)
+            schedule = parse_schedule(keys.frequency, load_time)
         except ValueError as exc:
             self.error(str(exc), ("load_time",), "load_time")
             return None
+        return None if delta is None else self._shift(schedule, delta)
+
+    def _time_delta(self, keys: PipelineKeys) -> dt.timedelta | None:
+        """Dataduct's ``time_delta`` (spec §1; the YAML value is honoured); None after an error."""
+        try:
+            return parse_time_delta(keys.time_delta if keys.time_delta is not None else 0)
+        except ValueError as exc:
+            self.error(str(exc), ("time_delta",), "time_delta")
+            return None
+
+    def _shift(self, schedule: Schedule, delta: dt.timedelta) -> Schedule | None:
+        """``schedule`` starting ``delta`` later, when that is still a date."""
+        shifted = replace(schedule, time_delta=delta)
+        try:
+            shifted.start(self.config.defaults.start_date)
+        except OverflowError:
+            message = f"time_delta: {delta} moves the start date out of range"
+            self.error(message, ("time_delta",), "time_delta")
+            return None
+        return shifted
 
     def _terminate_after(self, keys: PipelineKeys) -> dt.timedelta | None:
         value = (keys.ec2_resource_config or {}).get("terminate_after")
@@ -281,14 +300,6 @@ class _PipelineReader:
         if step_type not in STEP_MODELS:
             self.error(f"step type '{step_type}' is not supported yet", (*at, "step_type"))
             return None
-        unsupported = NOT_YET_SUPPORTED_KEYS.get(step_type, frozenset()) & raw.keys()
-        for key in sorted(unsupported):
-            self.error(
-                f"key '{key}' of step type '{step_type}' is not supported yet",
-                (*at, key),
-                key,
-                at_key=True,
-            )
         model = STEP_MODELS[step_type]
         values = {}
         for key, value in raw.items():
@@ -298,7 +309,7 @@ class _PipelineReader:
                 self.error(f"{key}: {exc}", (*at, key), key)
                 return None
         try:
-            params = model.model_validate({k: v for k, v in values.items() if k not in unsupported})
+            params = model.model_validate(values)
         except ValidationError as exc:
             self.errors.extend(to_definition_errors(exc, model, self.source, at))
             return None
@@ -395,9 +406,6 @@ class _PipelineReader:
         if kind.drops_input or not getattr(draft.params, "takes_input", True):
             if node not in (None, []):
                 self.error(f"{draft.step_type} takes no input_node", at, "input_node")
-        elif draft.params.input_path is not None and draft.step_type in INPUT_PATH_NOT_YET:
-            message = f"input_path is not supported by {draft.step_type} yet"
-            self.error(message, (*draft.at, "input_path"), "input_path")
         elif isinstance(node, dict):
             if not getattr(draft.params, "multi_input", False):
                 message = (

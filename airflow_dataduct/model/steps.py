@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from airflow_dataduct.config import SnsArn
+from airflow_dataduct.model.load_runner import LoadRunnerArguments, LoadRunnerFlags
 from airflow_dataduct.model.schedule import parse_duration
+from airflow_dataduct.staging import MAX_SPLITS
 
 if TYPE_CHECKING:
     from airflow_dataduct.tables.model import Table
@@ -156,6 +159,8 @@ class ExtractRdsParams(StepParams):
     host_name: NonEmpty
     database: NonEmpty | None = None
     output_path: OutputPath | None = None
+    splits: Annotated[int, Field(strict=True, ge=1, le=MAX_SPLITS)] = 1
+    """Stage at least this many files of nearly equal row counts (parallel Redshift COPY)."""
 
     @model_validator(mode="after")
     def _one_source(self) -> ExtractRdsParams:
@@ -167,6 +172,8 @@ class CreateLoadRedshiftParams(StepParams):
     """``create-load-redshift``: create the table if missing, replace its rows atomically."""
 
     table_definition: NonEmpty
+    script_arguments: LoadRunnerArguments = LoadRunnerFlags()
+    """Dataduct's load runner flags (``--max_error=5``, ``--force_drop_table``, ...)."""
 
     table_keys: ClassVar[tuple[str, ...]] = ("table_definition",)
 
@@ -224,27 +231,56 @@ class UpsertParams(StepParams):
 PATH_SUFFIX = "--path_suffix="
 
 
-def _qa_arguments(value: Any) -> Any:
-    """QA checks take one runner flag from Dataduct: ``--path_suffix=<suffix>`` (log_to_s3)."""
-    arguments = [value] if isinstance(value, str) else value
-    if isinstance(arguments, list):
-        for argument in arguments:
-            if not (isinstance(argument, str) and argument.startswith(PATH_SUFFIX)):
-                raise ValueError(
-                    f"script_arguments: QA checks take only '{PATH_SUFFIX}<suffix>', "
-                    f"got {argument!r}"
-                )
-    return arguments
+def missing_file(
+    base_dir: Path, key: str, relative: str | None, folder: bool = False
+) -> list[tuple[str, str]]:
+    """``[(key, message)]`` when the file (or folder) ``relative`` to ``base_dir`` is missing."""
+    if relative is None:
+        return []
+    path = base_dir / relative
+    if path.is_dir() if folder else path.is_file():
+        return []
+    what = "folder" if folder else "file"
+    return [(key, f"{key}: {what} '{relative}' not found ({path})")]
 
 
-QaArguments = Annotated[list[str], BeforeValidator(_qa_arguments)]
+QaArguments = Annotated[
+    ScriptArguments, BeforeValidator(lambda v: [v] if isinstance(v, (str, int, float)) else v)
+]
+"""One argument or a list of them."""
 
 
 class QaLogParams(StepParams):
-    """Dataduct's ``log_to_s3`` (one TSV result row per run) and its ``--path_suffix``."""
+    """What every QA check accepts besides its own keys: Dataduct's ``log_to_s3`` (one TSV
+    result row per run, under ``--path_suffix``), and ``command``/``script``, a program run
+    instead of the built-in check with the check's arguments (spec §3.17)."""
 
     log_to_s3: bool = False
     script_arguments: QaArguments = []
+    command: NonEmpty | None = None
+    script: NonEmpty | None = None
+
+    @model_validator(mode="after")
+    def _program_and_arguments(self) -> QaLogParams:
+        if self.command is not None and self.script is not None:
+            raise ValueError("give either command or script, not both")
+        if self.program is None:
+            for argument in self.script_arguments:
+                if not argument.startswith(PATH_SUFFIX):
+                    raise ValueError(
+                        f"script_arguments: the built-in check takes only "
+                        f"'{PATH_SUFFIX}<suffix>' (any argument goes to a command or script), "
+                        f"got {argument!r}"
+                    )
+        return self
+
+    @property
+    def program(self) -> str | None:
+        """The ``command`` or ``script`` replacing the built-in check, if any."""
+        return self.command or self.script
+
+    def check_resources(self, base_dir: Path) -> list[tuple[str, str]]:
+        return missing_file(base_dir, "script", self.script)
 
     @property
     def path_suffix(self) -> str | None:
@@ -297,14 +333,6 @@ STEP_MODELS: dict[str, type[StepParams]] = {
     "count-check": CountCheckParams,
 }
 """Step types built so far, with their parameters."""
-
-NOT_YET_SUPPORTED_KEYS: dict[str, frozenset[str]] = {
-    "extract-rds": frozenset({"splits"}),
-    "create-load-redshift": frozenset({"script_arguments"}),
-    "primary-key-check": frozenset({"command", "script"}),
-    "count-check": frozenset({"command", "script"}),
-}
-"""Dataduct keys of built step types that are recognised but not implemented yet."""
 
 
 def register_step_models(models: dict[str, type[StepParams]]) -> None:

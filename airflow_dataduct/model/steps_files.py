@@ -3,22 +3,36 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from airflow_dataduct.config import SnsArn
+from airflow_dataduct.model.runner_flags import FlagParser
 from airflow_dataduct.model.steps import (
-    NOT_YET_SUPPORTED_KEYS,
     Identifier,
-    NameList,
     NonEmpty,
     OutputPath,
     StepParams,
     exactly_one,
+    missing_file,
     register_step_models,
 )
+from airflow_dataduct.model.steps import _as_list as as_list  # one name or a list
 
 ScalarArgument = str | int | float | bool
 ScriptArguments = list[ScalarArgument | dict[str, ScalarArgument]] | dict[str, ScalarArgument] | str
@@ -51,17 +65,6 @@ def _s3_uri(value: str | None) -> str | None:
     return value
 
 
-def _missing(base_dir: Path, key: str, relative: str | None, folder: bool = False) -> list:
-    if relative is None:
-        return []
-    path = base_dir / relative
-    exists = path.is_dir() if folder else path.is_file()
-    if exists:
-        return []
-    what = "folder" if folder else "file"
-    return [(key, f"{key}: {what} '{relative}' not found ({path})")]
-
-
 class ExtractLocalParams(StepParams):
     """``extract-local``: a file of the resource folder staged as the step's output."""
 
@@ -69,7 +72,7 @@ class ExtractLocalParams(StepParams):
     output_path: OutputPath | None = None
 
     def check_resources(self, base_dir: Path) -> list[tuple[str, str]]:
-        return _missing(base_dir, "path", self.path)
+        return missing_file(base_dir, "path", self.path)
 
 
 class ExtractS3Params(StepParams):
@@ -103,6 +106,8 @@ class TransformParams(StepParams):
     script_name: NonEmpty | None = None
     script_arguments: ScriptArguments | None = None
     output_node: list[Identifier] | None = None
+    output_path: OutputPath | None = None
+    """The committed output is also copied here (one subfolder per ``output_node``)."""
     no_output: bool = False
     no_input: bool = False
     resource_type: Literal["ec2", "emr"] | None = None
@@ -128,9 +133,16 @@ class TransformParams(StepParams):
                 raise ValueError("output_node: names must be unique")
             if self.no_output:
                 raise ValueError("give either output_node or no_output, not both")
+        if self.output_path is not None and self.no_output:
+            raise ValueError(
+                f"output_path: this step writes no output ({self._no_output_reason}), so there "
+                "is nothing to copy there"
+            )
         if self.no_input and self.input_node not in (None, []):
             raise ValueError("give either input_node or no_input, not both")
         return self
+
+    _no_output_reason: ClassVar[str] = "no_output is set"
 
     @property
     def output_nodes(self) -> tuple[str, ...]:
@@ -145,7 +157,7 @@ class TransformParams(StepParams):
         return argument_list(self.script_arguments)
 
     def check_resources(self, base_dir: Path) -> list[tuple[str, str]]:
-        return _missing(base_dir, "script", self.script) + _missing(
+        return missing_file(base_dir, "script", self.script) + missing_file(
             base_dir, "script_directory", self.script_directory, folder=True
         )
 
@@ -156,6 +168,8 @@ class QATransformParams(TransformParams):
 
     sns_topic_arn: NonEmpty | None = None
     no_output: bool = True
+
+    _no_output_reason: ClassVar[str] = "a qa-transform never does"
 
     multi_input: ClassVar[bool] = False
 
@@ -171,29 +185,161 @@ DEFAULT_DEPENDENCY_TIMEOUT = 6 * 3600
 (6 hours) was the only bound on its poller."""
 
 
+PipelineNames = Annotated[list[Identifier], BeforeValidator(as_list)]
+RefreshRate = Annotated[int, Field(ge=1, le=86_400)]
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _day_or_template(value: Any) -> Any:
+    """``start_date``: a ``YYYY-MM-DD`` date, or a template (a translated DP expression)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and "{{" in value:
+        return value
+    if isinstance(value, str) and _DAY.match(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(
+        "start_date: expected a date YYYY-MM-DD or a DP expression such as "
+        f"#{{format(@scheduledStartTime,'YYYY-MM-dd')}}, got {value!r}"
+    )
+
+
+DayOrTemplate = Annotated[dt.date | str, BeforeValidator(_day_or_template)]
+
+DEPENDENCY_FLAGS: dict[str, str | None] = {
+    "--dependencies": "dependent_pipelines",
+    "--dependencies_ok_to_fail": "dependent_pipelines_ok_to_fail",
+    "--refresh_rate": "refresh_rate",
+    "--start_date": "start_date",
+    "--sns_topic_arn": None,
+    "--pipeline_name": None,
+}
+"""The flags of Dataduct's dependency-check executor (spec §3.20), and the step key each one
+stands for (None: the flag has no key)."""
+_LIST_FLAGS = ("--dependencies", "--dependencies_ok_to_fail")
+_SCRIPT_ARGUMENTS: TypeAdapter[Any] = TypeAdapter(ScriptArguments)
+
+
+class _Once(argparse.Action):
+    """Store a flag's value; a second occurrence is an error (argparse would keep the last)."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        if getattr(namespace, self.dest) is not None:
+            raise argparse.ArgumentError(self, "given more than once")
+        setattr(namespace, self.dest, values)
+
+
+def parse_dependency_flags(words: list[str]) -> dict[str, Any]:
+    """The executor's flags among command-line ``words`` (``--refresh_rate=60``,
+    ``--dependencies a b``), by name without dashes; ValueError for anything else."""
+    parser = FlagParser("pipeline-dependencies")
+    for flag in DEPENDENCY_FLAGS:
+        parser.add_argument(flag, nargs="+" if flag in _LIST_FLAGS else None, action=_Once)
+    return parser.parse_flags(words, example="--dependencies a b")
+
+
+class DependencyArguments(BaseModel):
+    """``script_arguments`` of ``pipeline-dependencies``: Dataduct's executor flags, in any of
+    Dataduct's forms (a list of words and ``{flag: value}`` maps, a map, one word), each
+    validated like the step key it stands for."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    dependencies: PipelineNames = []
+    dependencies_ok_to_fail: PipelineNames = []
+    refresh_rate: RefreshRate | None = None
+    start_date: DayOrTemplate | None = None
+    sns_topic_arn: SnsArn | None = None
+    """The topic of the ok-to-fail alert, instead of ``sns.failure_topic_arn``."""
+    pipeline_name: Identifier | None = None
+    """The pipeline named in the alert's subject, instead of this one."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_words(cls, value: Any) -> Any:
+        if isinstance(value, DependencyArguments):
+            return value
+        try:
+            arguments = _SCRIPT_ARGUMENTS.validate_python(value)
+        except ValidationError:
+            raise ValueError(
+                "script_arguments: expected a list of arguments, a mapping or a string, "
+                f"got {value!r}"
+            ) from None
+        return parse_dependency_flags(argument_list(arguments))
+
+
 class PipelineDependenciesParams(StepParams):
     """``pipeline-dependencies``: wait until the named pipelines' runs of the same day have
     succeeded (spec §3.20), with a timeout."""
 
-    dependent_pipelines: NameList = []
-    dependent_pipelines_ok_to_fail: NameList = []
-    refresh_rate: Annotated[int, Field(ge=1, le=86_400)] = 300
+    script_arguments: DependencyArguments | None = None
+    """Dataduct's executor flags; each stands for its key. Declared first, so that the keys
+    below can check they are not given twice."""
+    dependent_pipelines: PipelineNames = []
+    dependent_pipelines_ok_to_fail: PipelineNames = []
+    refresh_rate: RefreshRate = 300
     """Seconds between two looks (the sensor's poke interval)."""
-    start_date: dt.date | None = None
-    """The day whose runs count; default: the day of this run's data interval start."""
+    start_date: DayOrTemplate | None = None
+    """The day whose runs count (a date, or a DP expression giving one); default: the day of
+    this run's data interval start."""
     timeout: Annotated[int, Field(ge=1, le=7 * 86_400)] = DEFAULT_DEPENDENCY_TIMEOUT
     """Seconds to wait before failing (Dataduct waited forever)."""
 
+    @field_validator(
+        "dependent_pipelines", "dependent_pipelines_ok_to_fail", "refresh_rate", "start_date"
+    )
+    @classmethod
+    def _not_also_a_flag(cls, value: Any, info: ValidationInfo) -> Any:
+        flags = info.data.get("script_arguments")
+        flag = next(f for f, key in DEPENDENCY_FLAGS.items() if key == info.field_name)
+        if flags is not None and value not in (None, []) and getattr(flags, flag[2:]):
+            raise ValueError(
+                f"{info.field_name}: also given as '{flag}' in script_arguments (give it once)"
+            )
+        return value
+
     @model_validator(mode="after")
     def _some_dependency(self) -> PipelineDependenciesParams:
-        if not self.dependent_pipelines and not self.dependent_pipelines_ok_to_fail:
+        if not self.pipelines and not self.pipelines_ok_to_fail:
             raise ValueError(
                 "give dependent_pipelines and/or dependent_pipelines_ok_to_fail (found neither)"
             )
-        overlap = set(self.dependent_pipelines) & set(self.dependent_pipelines_ok_to_fail)
+        overlap = set(self.pipelines) & set(self.pipelines_ok_to_fail)
         if overlap:
             raise ValueError(f"listed both as dependency and ok to fail: {sorted(overlap)}")
         return self
+
+    @property
+    def flags(self) -> DependencyArguments:
+        """The executor flags of ``script_arguments`` (none when it is not given)."""
+        return self.script_arguments or _NO_FLAGS
+
+    @property
+    def pipelines(self) -> list[str]:
+        """Pipelines whose runs must succeed: the key, or ``--dependencies``."""
+        return self.dependent_pipelines or self.flags.dependencies
+
+    @property
+    def pipelines_ok_to_fail(self) -> list[str]:
+        """Pipelines whose failure is reported only: the key, or ``--dependencies_ok_to_fail``."""
+        return self.dependent_pipelines_ok_to_fail or self.flags.dependencies_ok_to_fail
+
+    @property
+    def poke_interval(self) -> int:
+        """Seconds between two looks: ``--refresh_rate``, else the key."""
+        return self.flags.refresh_rate or self.refresh_rate
+
+    @property
+    def day(self) -> dt.date | str | None:
+        """The day whose runs count (a date or a template), None for the run's own day."""
+        return self.start_date if self.start_date is not None else self.flags.start_date
+
+
+_NO_FLAGS = DependencyArguments()
 
 
 register_step_models(
@@ -203,12 +349,5 @@ register_step_models(
         "transform": TransformParams,
         "qa-transform": QATransformParams,
         "pipeline-dependencies": PipelineDependenciesParams,
-    }
-)
-NOT_YET_SUPPORTED_KEYS.update(
-    {
-        "transform": frozenset({"output_path"}),
-        "qa-transform": frozenset({"output_path"}),
-        "pipeline-dependencies": frozenset({"script_arguments"}),
     }
 )

@@ -8,7 +8,6 @@ from pydantic import Field, model_validator
 
 from airflow_dataduct.config import SnsArn
 from airflow_dataduct.model.steps import (
-    NOT_YET_SUPPORTED_KEYS,
     NonEmpty,
     QaLogParams,
     exactly_one,
@@ -66,4 +65,3 @@ class ColumnCheckParams(QaLogParams):
 
 
 register_step_models({"column-check": ColumnCheckParams})
-NOT_YET_SUPPORTED_KEYS["column-check"] = frozenset({"command", "script"})

@@ -10,8 +10,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
+from airflow_dataduct.model.load_runner import LoadRunnerArguments, LoadRunnerFlags
 from airflow_dataduct.model.steps import (
-    NOT_YET_SUPPORTED_KEYS,
     NonEmpty,
     OutputPath,
     ScriptArguments,
@@ -130,6 +130,10 @@ class LoadReloadPkParams(StepParams):
     analyze_table: bool = True
     enforce_primary_key: bool = True
     non_transactional: bool = False
+    script_arguments: LoadRunnerArguments = LoadRunnerFlags()
+    """Load runner flags of the staging table's load (as on create-load-redshift)."""
+    log_to_s3: bool = False
+    """The primary-key check writes its result row (as on primary-key-check)."""
 
     table_keys: ClassVar[tuple[str, ...]] = (
         "staging_table_definition",
@@ -208,11 +212,5 @@ register_step_models(
         "extract-postgres": ExtractPostgresParams,
         "load-redshift": LoadRedshiftParams,
         "load-postgres": LoadPostgresParams,
-    }
-)
-NOT_YET_SUPPORTED_KEYS.update(
-    {
-        "load-reload-pk": frozenset({"script_arguments", "log_to_s3"}),
-        "extract-postgres": frozenset(),
     }
 )

@@ -6,8 +6,10 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from airflow_dataduct.errors import StepFailed
 from airflow_dataduct.operators.base import WarehouseOperator
 from airflow_dataduct.operators.redshift import redacted_credentials, redshift_credentials
+from airflow_dataduct.operators.staged_input import StagedInputMixin
 from airflow_dataduct.sql.copy import (
     CopyOptions,
     postgres_copy_from_stdin_sql,
@@ -15,100 +17,86 @@ from airflow_dataduct.sql.copy import (
 )
 from airflow_dataduct.sql.ddl import create_table_sql
 from airflow_dataduct.sql.identifiers import Dialect
-from airflow_dataduct.staging import Manifest, StagingStore, hadoop_output_manifest, open_store
 from airflow_dataduct.tables.model import Table
 
 log = logging.getLogger(__name__)
 
 
-class CreateLoadRedshiftOperator(WarehouseOperator):
-    """Load the staged output of an upstream step into ``table``, replacing its rows.
+class CreateLoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
+    """Load the input of the step (see :mod:`~airflow_dataduct.operators.staged_input`) into
+    ``table``, replacing its rows.
 
     PostgreSQL: ``TRUNCATE`` and a streaming ``COPY ... FROM STDIN`` in one transaction.
     Redshift: ``DELETE`` and ``COPY ... FROM 's3://.../copy.manifest'`` in one transaction.
     Either way a failed load leaves the old rows, and the loaded row count must equal the
-    staged one.
+    staged one (when it was counted).
     """
 
-    template_fields: Sequence[str] = ("staging_prefix", "create_sql", "load_sql")
+    template_fields: Sequence[str] = ("staging_prefix", "input_uri", "create_sql", "load_sql")
     template_fields_renderers = {"create_sql": "sql", "load_sql": "sql"}
 
     def __init__(
         self,
         *,
         table: Table,
-        staging_location: str,
-        staging_prefix: str,
-        aws_conn_id: str = "aws_default",
         iam_role: str | None = None,
-        remove_staged: bool = False,
-        input_layout: str = "manifest",
+        copy_options: CopyOptions | None = None,
+        recreate_table: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if input_layout not in ("manifest", "hadoop"):
-            raise ValueError(f"input_layout must be 'manifest' or 'hadoop', not {input_layout!r}")
-        self.input_layout = input_layout
-        """``manifest``: an extract's staged parts; ``hadoop``: an EMR job's part files."""
-        self.remove_staged = remove_staged
         self.table = table
-        self.staging_location = staging_location
-        self.staging_prefix = staging_prefix
-        self.aws_conn_id = aws_conn_id
         self.iam_role = iam_role
+        self.copy_options = copy_options
+        """Redshift COPY options from the load runner's ``script_arguments``."""
+        self.recreate_table = recreate_table
+        """``--force_drop_table``: drop and re-create the table in the load's transaction."""
         self.create_sql = ""
         self.load_sql = ""
 
     def prepare_sql(self, dialect: Dialect) -> None:
         self.create_sql = create_table_sql(self.table, dialect)
         if dialect is Dialect.REDSHIFT:
-            uri = f"{self.staging_location}/{self.staging_prefix}/copy.manifest"
-            self.load_sql = redshift_copy_sql(self.table, uri, redacted_credentials(self.iam_role))
+            self.load_sql = redshift_copy_sql(
+                self.table,
+                self.copy_manifest_uri,
+                redacted_credentials(self.iam_role),
+                self.copy_options,
+            )
         else:
             self.load_sql = postgres_copy_from_stdin_sql(self.table)
 
     def execute(self, context: Any) -> dict[str, Any]:
-        store = open_store(self.staging_location, self.aws_conn_id)
-        manifest = self._input_manifest(store)
+        store, manifest = self.read_input()
         log.info(
-            "Loading %s staged rows in %s part(s) from %s into %s",
-            f"{manifest.rows:,}" if manifest.rows >= 0 else "the",
-            len(manifest.parts),
-            store.uri(self.staging_prefix),
-            self.table.full_name,
+            "Loading %s into %s", self.input_description(store, manifest), self.table.full_name
         )
         extra: dict[str, Any] = {}
         if self.warehouse.dialect is Dialect.REDSHIFT:
             extra["credentials"] = redshift_credentials(self.iam_role, self.aws_conn_id)
-            if self.input_layout == "hadoop":
-                extra["options"] = self._publish_copy_manifest(store, manifest)
-        loaded = self.warehouse.replace_contents(self.table, store, manifest, **extra)
+            extra["options"] = self.copy_options
+            self.publish_copy_manifest(store, manifest)
+        else:
+            check_postgres_copy_options(self.copy_options, self.task_id)
+        loaded = self.warehouse.replace_contents(
+            self.table, store, manifest, recreate=self.recreate_table, **extra
+        )
         log.info("Replaced the contents of %s with %s rows", self.table.full_name, f"{loaded:,}")
-        if self.remove_staged:
-            self._remove_staged(store)
+        self.finish_input(store)
         return {"table": self.table.full_name, "rows": loaded}
 
-    def _input_manifest(self, store: StagingStore) -> Manifest:
-        if self.input_layout == "hadoop":
-            return hadoop_output_manifest(store, self.staging_prefix)
-        return store.read_manifest(self.staging_prefix)
 
-    @staticmethod
-    def _publish_copy_manifest(store: StagingStore, manifest: Manifest) -> CopyOptions:
-        """Redshift reads a Hadoop output through a COPY manifest listing its parts (written
-        beside them); the parts must be all gzip or all plain."""
-        gzipped = {p.name.endswith(".gz") for p in manifest.parts}
-        if len(gzipped) > 1:
-            raise ValueError(f"{store.uri(manifest.prefix)} mixes gzip and plain part files")
-        store.publish_manifest(manifest)
-        return CopyOptions(compression="gzip" if gzipped == {True} else "none")
-
-    def _remove_staged(self, store: StagingStore) -> None:
-        """Delete the loaded input after the commit (``staging.retain: false``); best effort:
-        the rows are committed, so a failed clean-up only leaves files behind."""
-        try:
-            store.remove_prefix(self.staging_prefix)
-        except Exception as exc:
-            log.warning("Could not remove %s: %s", store.uri(self.staging_prefix), exc)
-        else:
-            log.info("Removed the staged input %s", store.uri(self.staging_prefix))
+def check_postgres_copy_options(options: CopyOptions | None, task_id: str) -> None:
+    """PostgreSQL reads the staged text format itself: Redshift-only COPY options that change
+    how the files are read fail the step; the others are logged and skipped."""
+    if options is None:
+        return
+    if options.command_options is not None or not options.escape:
+        raise StepFailed(
+            task_id,
+            "load",
+            "--command_options and --no_escape change how Redshift reads the files; the "
+            "PostgreSQL warehouse reads the staged format as written (remove them to load here)",
+        )
+    if options.max_errors or options.replace_invalid_char is not None:
+        log.info("--max_error / --replace_invalid_char are Redshift COPY options: not used here")

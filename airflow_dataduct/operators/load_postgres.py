@@ -19,19 +19,19 @@ from airflow.sdk import BaseOperator
 from airflow_dataduct.errors import StepFailed
 from airflow_dataduct.hooks import is_postgres, source_hook
 from airflow_dataduct.interchange import parse_records
+from airflow_dataduct.operators.staged_input import StagedInputMixin
 from airflow_dataduct.sql.load_modes import qmark_to_format
 from airflow_dataduct.sql.script import placeholder_count, split_statements
-from airflow_dataduct.staging import open_store
 
 log = logging.getLogger(__name__)
 
 BATCH_ROWS = 5_000
 
 
-class LoadPostgresOperator(BaseOperator):
+class LoadPostgresOperator(StagedInputMixin, BaseOperator):
     """Run ``insert_query`` for every staged row of the input step, in one transaction."""
 
-    template_fields: Sequence[str] = ("staging_prefix", "insert_sql")
+    template_fields: Sequence[str] = ("staging_prefix", "input_uri", "insert_sql")
     template_fields_renderers = {"insert_sql": "sql"}
     template_ext: Sequence[str] = ()
     ui_color = "#d9e8fb"
@@ -42,9 +42,6 @@ class LoadPostgresOperator(BaseOperator):
         table: str,
         insert_query: str,
         conn_id: str,
-        staging_location: str,
-        staging_prefix: str,
-        aws_conn_id: str = "aws_default",
         batch_rows: int = BATCH_ROWS,
         **kwargs: Any,
     ) -> None:
@@ -52,14 +49,11 @@ class LoadPostgresOperator(BaseOperator):
         self.table = table
         self.insert_sql = qmark_to_format(split_statements(insert_query)[0])
         self.conn_id = conn_id
-        self.staging_location = staging_location
-        self.staging_prefix = staging_prefix
-        self.aws_conn_id = aws_conn_id
         self.batch_rows = batch_rows
 
     def execute(self, context: Any) -> dict[str, Any]:
-        store = open_store(self.staging_location, self.aws_conn_id)
-        manifest = store.read_manifest(self.staging_prefix)
+        store, manifest = self.read_input()
+        log.info("Inserting %s into %s", self.input_description(store, manifest), self.table)
         width = placeholder_count(self.insert_sql)
         if manifest.columns and len(manifest.columns) != width:
             raise StepFailed(
@@ -76,6 +70,7 @@ class LoadPostgresOperator(BaseOperator):
         except Exception as exc:
             raise StepFailed(self.task_id, "load-postgres", exc) from exc
         log.info("Inserted %s rows into %s", f"{inserted:,}", self.table)
+        self.finish_input(store)
         return {"table": self.table, "rows": inserted}
 
     def _insert(self, hook: Any, chunks: Any, width: int) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 from airflow_dataduct.errors import StepFailed
 from airflow_dataduct.operators.base import WarehouseOperator
 from airflow_dataduct.operators.redshift import redacted_credentials, redshift_credentials
+from airflow_dataduct.operators.staged_input import StagedInputMixin
 from airflow_dataduct.sql.copy import CopyOptions, postgres_copy_from_stdin_sql, redshift_copy_sql
 from airflow_dataduct.sql.ddl import table_columns_sql, table_exists_sql
 from airflow_dataduct.sql.identifiers import Dialect
@@ -24,9 +25,9 @@ from airflow_dataduct.sql.load_modes import (
     merge_statements,
     primary_key_columns_sql,
 )
-from airflow_dataduct.staging import Manifest, StagingStore, open_store
+from airflow_dataduct.staging import Manifest, StagingStore
 from airflow_dataduct.tables.model import Column, Table
-from airflow_dataduct.warehouse import clear_table_sql, lock_table_sql
+from airflow_dataduct.warehouse import check_loaded_count, clear_table_sql, lock_table_sql
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,11 @@ def existing_table(cursor: Any, schema: str, name: str) -> Table:
     return Table(schema=schema, name=name, columns=columns, primary_key=key)
 
 
-class LoadRedshiftOperator(WarehouseOperator):
-    """Load the staged output of the input step into ``schema.table`` with ``insert_mode``."""
+class LoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
+    """Load the step's input (see :mod:`~airflow_dataduct.operators.staged_input`) into
+    ``schema.table`` with ``insert_mode``."""
 
-    template_fields: Sequence[str] = ("staging_prefix", "load_sql")
+    template_fields: Sequence[str] = ("staging_prefix", "input_uri", "load_sql")
     template_fields_renderers = {"load_sql": "sql"}
 
     def __init__(
@@ -58,26 +60,20 @@ class LoadRedshiftOperator(WarehouseOperator):
         *,
         schema: str,
         table: str,
-        staging_location: str,
-        staging_prefix: str,
         insert_mode: str = "TRUNCATE",
         max_errors: int = 0,
         replace_invalid_char: str | None = None,
         compression: str | None = None,
-        aws_conn_id: str = "aws_default",
         iam_role: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.schema = schema
         self.table = table
-        self.staging_location = staging_location
-        self.staging_prefix = staging_prefix
         self.insert_mode = insert_mode
         self.max_errors = max_errors
         self.replace_invalid_char = replace_invalid_char
         self.compression = compression
-        self.aws_conn_id = aws_conn_id
         self.iam_role = iam_role
         self.load_sql = ""
 
@@ -96,17 +92,17 @@ class LoadRedshiftOperator(WarehouseOperator):
         if self.insert_mode in ("KEEP_EXISTING", "OVERWRITE_EXISTING"):
             target = load_temp_table(target)
         if dialect is Dialect.REDSHIFT:
-            uri = f"{self.staging_location}/{self.staging_prefix}/copy.manifest"
             options = self.copy_options(self.compression or "gzip")
-            sql = redshift_copy_sql(target, uri, redacted_credentials(self.iam_role), options)
+            credentials = redacted_credentials(self.iam_role)
+            sql = redshift_copy_sql(target, self.copy_manifest_uri, credentials, options)
         else:
             sql = postgres_copy_from_stdin_sql(target)
         self.load_sql = f"-- insert_mode {self.insert_mode}\n{sql.replace(' () ', ' ')}"
 
     def execute(self, context: Any) -> dict[str, Any]:
-        store = open_store(self.staging_location, self.aws_conn_id)
-        manifest = store.read_manifest(self.staging_prefix)
-        if self.compression and self.compression != manifest.compression:
+        store, manifest = self.read_input()
+        log.info("Loading %s", self.input_description(store, manifest))
+        if self.compression and manifest.compression not in (self.compression, "auto"):
             raise StepFailed(
                 self.task_id,
                 "load-redshift",
@@ -118,9 +114,12 @@ class LoadRedshiftOperator(WarehouseOperator):
         ):
             log.info("max_errors / replace_invalid_char are Redshift COPY options: ignored here")
         try:
+            if self.warehouse.dialect is Dialect.REDSHIFT:
+                self.publish_copy_manifest(store, manifest)
             loaded = self._load(store, manifest)
         except Exception as exc:
             raise StepFailed(self.task_id, "load-redshift", exc) from exc
+        self.finish_input(store)
         log.info(
             "Loaded %s rows into %s.%s (%s)",
             f"{loaded:,}",
@@ -160,18 +159,5 @@ class LoadRedshiftOperator(WarehouseOperator):
                 loaded = self.warehouse.copy_staged(cursor, temp, store, manifest, **copy)
                 for sql in statements:
                     cursor.execute(sql)
-            self._check_count(loaded, manifest)
+            check_loaded_count(loaded, manifest, target, copy.get("options"))
         return loaded
-
-    def _check_count(self, loaded: int, manifest: Manifest) -> None:
-        """Every staged row loaded, or at most ``max_errors`` fewer on Redshift."""
-        allowed = self.max_errors if self.warehouse.dialect is Dialect.REDSHIFT else 0
-        if not manifest.rows - allowed <= loaded <= manifest.rows:
-            raise RuntimeError(
-                f"loaded {loaded} rows into {self.schema}.{self.table} but {manifest.rows} "
-                "were staged"
-            )
-        if loaded < manifest.rows:
-            log.warning(
-                "%s staged rows rejected (max_errors %s)", manifest.rows - loaded, self.max_errors
-            )

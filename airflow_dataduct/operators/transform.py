@@ -36,7 +36,14 @@ from airflow.sdk.exceptions import AirflowException
 from airflow_dataduct import dataduct_tsv
 from airflow_dataduct.interchange import FORMAT_NAME as INTERCHANGE
 from airflow_dataduct.operators.extract_files import commit_parts, stage_file
-from airflow_dataduct.staging import Manifest, Part, StagingStore, listing_manifest, open_store
+from airflow_dataduct.staging import (
+    Manifest,
+    Part,
+    StagingStore,
+    copy_staged,
+    listing_manifest,
+    open_store,
+)
 
 log = logging.getLogger(__name__)
 STDERR_TAIL_LINES = 20
@@ -139,6 +146,7 @@ class TransformOperator(BaseOperator):
         "input_uri",
         "script_uri",
         "output_prefix",
+        "output_path",
     )
     template_fields_renderers = {"command": "bash"}
     ui_color = "#fdf2d0"
@@ -157,6 +165,7 @@ class TransformOperator(BaseOperator):
         input_uri: str | None = None,
         output_prefix: str | None = None,
         output_nodes: Sequence[str] = (),
+        output_path: str | None = None,
         aws_conn_id: str = "aws_default",
         **kwargs: Any,
     ) -> None:
@@ -173,6 +182,9 @@ class TransformOperator(BaseOperator):
         self.input_uri = input_uri
         self.output_prefix = output_prefix
         self.output_nodes = list(output_nodes)
+        self.output_path = output_path
+        """Dataduct's ``output_path``: the committed output is also copied there (one
+        subfolder per ``output_node``)."""
         self.aws_conn_id = aws_conn_id
 
     def execute(self, context: Any) -> dict[str, Any]:
@@ -253,4 +265,8 @@ class TransformOperator(BaseOperator):
             uri = store.uri(prefix)
             log.info("Uploaded %s file(s), %s rows, to %s", len(parts), manifest.rows, uri)
             result[node or "output"] = {"files": len(parts), "rows": manifest.rows}
+            if self.output_path:
+                target = f"{self.output_path.rstrip('/')}/{node}" if node else self.output_path
+                copied = copy_staged(store, manifest, target, self.aws_conn_id)
+                log.info("Copied to output_path %s", copied)
         return result

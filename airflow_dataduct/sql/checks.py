@@ -42,6 +42,20 @@ def count_sql(
     return f"SELECT COUNT(*) FROM {subquery(sql)} AS dataduct_count"
 
 
+def dataduct_count_sql(
+    sql: str | None = None, table_name: str | None = None, count_sql_text: str | None = None
+) -> str:
+    """The count query as Dataduct passed it to a count-check program (spec §3.18):
+    ``SELECT COUNT(1) FROM <name>;``, ``SELECT COUNT(1) FROM (<sql>)a;`` or the count query."""
+    if count_sql_text is not None:
+        return strip_statement(count_sql_text) + ";"
+    if table_name is not None:
+        return f"SELECT COUNT(1) FROM {table_name};"
+    if sql is None:
+        raise ValueError("one of sql, table_name or count_sql_text is needed")
+    return f"SELECT COUNT(1) FROM ({strip_statement(sql)})a;"
+
+
 def count_table_sql(table: Table) -> str:
     """Count the rows of a table definition's table."""
     return f"SELECT COUNT(*) FROM {table_ref(table)}"

@@ -73,12 +73,18 @@ def bind_key_set(destination_sql: str, keys: int, key_columns: int) -> str:
 
 
 def select_item_count(sql: str) -> int:
-    """How many items the outermost SELECT list of ``sql`` has (Dataduct's SELECT parser,
-    §5.6: split on commas outside parentheses and quotes; a leading ``WITH`` is skipped).
+    """How many items the outermost SELECT list of ``sql`` has."""
+    return len(select_items(sql))
+
+
+def select_items(sql: str) -> list[str]:
+    """The items of the outermost SELECT list of ``sql`` (Dataduct's SELECT parser, §5.6:
+    split on commas outside parentheses and quotes; a leading ``WITH`` is skipped).
 
     Written by hand: sqlglot is not a run-time dependency, and it rejects the placeholder.
     """
-    depth, items, in_list, i = 0, 0, False, 0
+    depth, i, start = 0, 0, -1
+    items: list[str] = []
     text = strip_statement(sql)
     while i < len(text):
         char = text[i]
@@ -94,13 +100,49 @@ def select_item_count(sql: str) -> int:
             depth == 0 and (word := _WORD.match(text, i)) and (i == 0 or not text[i - 1].isalnum())
         ):
             upper = word.group().upper()
-            if upper == "SELECT" and not in_list:
-                in_list, items = True, 1
-            elif upper == "FROM" and in_list:
-                return items
+            if upper == "SELECT" and start < 0:
+                start = word.end()
+            elif upper == "FROM" and start >= 0:
+                return [*items, text[start:i].strip()]
             i = word.end()
             continue
-        elif char == "," and depth == 0 and in_list:
-            items += 1
+        elif char == "," and depth == 0 and start >= 0:
+            items.append(text[start:i].strip())
+            start = i + 1
         i += 1
-    return items
+    return [*items, text[start:].strip()] if start >= 0 else []
+
+
+def select_item_names(sql: str) -> list[str]:
+    """Dataduct's column names of a SELECT: the last word of each item, ``t.`` prefix dropped."""
+    names = []
+    for item in select_items(sql):
+        words = re.findall(r"[A-Za-z0-9_$.`\"*]+", item)
+        names.append(words[-1].split(".")[-1].strip('`"') if words else item)
+    return names
+
+
+_CONCAT_ITEM = "COALESCE(CONCAT({}, ''), '')"
+
+
+def dataduct_destination_sql(table: Table) -> str:
+    """Dataduct's column-check destination query of a table definition (spec §3.19): the key
+    columns, then the other columns concatenated, for ``PRIMARY_KEY_SET``; as its check
+    program received it."""
+    keys = ",".join(table.primary_key)
+    merged = "||".join(_CONCAT_ITEM.format(c.name) for c in table.non_key_columns)
+    return f"SELECT {keys}, ( {merged} ) FROM {table.full_name} WHERE ({keys}) IN {PRIMARY_KEY_SET}"
+
+
+def dataduct_source_sql(source_sql: str, key_positions: list[int], tail: str) -> str:
+    """Dataduct's column-check source query (spec §3.19): the key columns at the destination's
+    key positions, the others concatenated as ``merged_string``, then the tail."""
+    names = select_item_names(source_sql)
+    if len(names) <= len(key_positions):
+        raise ValueError("source_sql has no column besides the primary key columns")
+    keys = ",".join(names[i] for i in key_positions)
+    merged = ",".join(_CONCAT_ITEM.format(n) for i, n in enumerate(names) if i not in key_positions)
+    query = (
+        f"SELECT {keys}, CONCAT({merged}) AS merged_string FROM {subquery(source_sql)} AS origin"
+    )
+    return f"{query} {strip_statement(tail)}".rstrip() if tail else query

@@ -73,13 +73,22 @@ class CopyOptions:
     """``TRUNCATECOLUMNS``: cut over-long values (Dataduct's default; off here unless asked)."""
     null_as: str = "\\N"
     """The NULL marker of the staged files: ``\\N`` (interchange) or ``NULL`` (Dataduct TSV)."""
+    escape: bool = True
+    """``ESCAPE``: backslashes in the files escape tabs, newlines and themselves."""
+    command_options: str | None = None
+    """Dataduct's ``--command_options``: the format options text, replacing all of the above
+    (after ``COMPUPDATE OFF STATUPDATE OFF``, as Dataduct's load runner wrote it)."""
 
     def clause(self) -> str:
         """The options after the credentials, starting with the interchange format."""
+        if self.command_options is not None:
+            return f"COMPUPDATE OFF STATUPDATE OFF {self.command_options}"
         if self.compression not in REDSHIFT_COMPRESSION:
             raise ValueError(f"unknown compression {self.compression!r}")
         text = REDSHIFT_COMPRESSION[self.compression] + REDSHIFT_FORMAT_OPTIONS.removeprefix("GZIP")
         text = text.strip().replace("NULL AS '\\\\N'", f"NULL AS {redshift_literal(self.null_as)}")
+        if not self.escape:
+            text = text.replace(" ESCAPE ", " ")
         if self.max_errors:
             text += f" MAXERROR {int(self.max_errors)}"
         if self.replace_invalid_char is not None:

@@ -129,6 +129,7 @@ def grant_sql(table: Table, permissions: Sequence[Any]) -> list[str]:
     return statements
 
 
-def drop_table_sql(table: Table) -> str:
-    """Dataduct's ``drop_script``: DROP TABLE IF EXISTS ... CASCADE."""
-    return f"DROP TABLE IF EXISTS {table_ref(table)} CASCADE"
+def drop_table_sql(table: Table, cascade: bool = True) -> str:
+    """Dataduct's ``drop_script``: DROP TABLE IF EXISTS ... CASCADE (without ``cascade``, a
+    view on the table makes the drop fail instead of vanishing with it)."""
+    return f"DROP TABLE IF EXISTS {table_ref(table)}" + (" CASCADE" if cascade else "")

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from airflow_dataduct.config import find_config
-from airflow_dataduct.errors import DefinitionErrors
 from airflow_dataduct.loader import load_dags
 from airflow_dataduct.model.pipeline import Pipeline, pipeline_files, read_pipeline
 from tests.integration.conftest import ROOT, MotoS3, Stack
@@ -84,10 +83,6 @@ GRAPHS: dict[str, dict[str, set[str]]] = {
 """Each example's steps and their upstream steps, by Dataduct's rules (spec §2.2, §8); the
 edges from bootstrap steps to every other step are added by the DAG factory, not listed here."""
 
-PENDING: dict[str, tuple[str, ...]] = {}
-"""Examples using keys of other step families not built yet: until they are, their only
-errors must be these "not supported yet" keys (and column-check's PRIMARY_KEY_SET rule)."""
-
 
 def read_example(path: Path) -> Pipeline:
     return read_pipeline(path, find_config(EXAMPLES))
@@ -112,16 +107,7 @@ def read_example_name(path: Path) -> str:
 
 @pytest.mark.parametrize("path", pipeline_files(EXAMPLES), ids=lambda p: p.stem)
 def test_example_validates_with_dataduct_graph(path: Path) -> None:
-    name = read_example_name(path)
-    try:
-        pipeline = read_example(path)
-    except DefinitionErrors as exc:
-        allowed = PENDING.get(name)
-        assert allowed, f"{name} does not validate:\n{exc}"
-        for error in exc.errors:
-            assert any(key in str(error) for key in allowed), str(error)
-        return
-    assert graph(pipeline) == GRAPHS[name]
+    assert graph(read_example(path)) == GRAPHS[read_example_name(path)]
 
 
 @pytest.fixture

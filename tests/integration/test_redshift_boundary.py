@@ -6,12 +6,16 @@ by one that records statements, and staging is a real (moto) S3 bucket.
 
 from __future__ import annotations
 
+import gzip
+import json
 from typing import Any
 
 import pytest
+import sqlglot
 
 from airflow_dataduct.operators.load import CreateLoadRedshiftOperator
 from airflow_dataduct.s3_staging import S3StagingStore
+from airflow_dataduct.sql.copy import CopyOptions
 from airflow_dataduct.sql.identifiers import Dialect
 from airflow_dataduct.tables.ddl import parse_table_sql
 from tests.integration.conftest import MotoS3
@@ -93,18 +97,23 @@ def staged(moto_s3: MotoS3) -> str:
 
 
 def load_operator(
-    staged: str, monkeypatch: pytest.MonkeyPatch, conn: RecordingConnection, iam_role: str | None
+    staged: str,
+    monkeypatch: pytest.MonkeyPatch,
+    conn: RecordingConnection,
+    iam_role: str | None,
+    **overrides: Any,
 ) -> CreateLoadRedshiftOperator:
     monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT_WH", "redshift://etl:secret@redshift.example:5439/dw")
-    operator = CreateLoadRedshiftOperator(
-        task_id="load",
-        table=TABLE,
-        staging_location=staged,
-        staging_prefix="events/run1/extract",
-        warehouse_conn_id="redshift_wh",
-        search_path=("prod",),
-        iam_role=iam_role,
-    )
+    arguments: dict[str, Any] = {
+        "task_id": "load",
+        "table": TABLE,
+        "staging_location": staged,
+        "staging_prefix": "events/run1/extract",
+        "warehouse_conn_id": "redshift_wh",
+        "search_path": ("prod",),
+        "iam_role": iam_role,
+    }
+    operator = CreateLoadRedshiftOperator(**{**arguments, **overrides})
     assert operator.warehouse.dialect is Dialect.REDSHIFT
     sessions = iter([conn, RecordingConnection(True, 0, log=conn.statements)])
     monkeypatch.setattr(operator.warehouse.hook, "get_conn", lambda: next(sessions))
@@ -167,3 +176,69 @@ def test_copy_count_mismatch_fails_the_load(staged: str, monkeypatch: pytest.Mon
     with pytest.raises(RuntimeError, match=r"loaded 2 rows into staging\.events but 3 were staged"):
         operator.execute({})
     assert conn.commits == 0 and conn.rollbacks == 1
+
+
+def test_input_path_is_copied_through_a_manifest_of_its_objects(
+    staged: str, moto_s3: MotoS3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = moto_s3.client()
+    for key in ("landing/day=1/part-0.gz", "landing/day=1/part-1.gz"):
+        client.put_object(Bucket=moto_s3.bucket, Key=key, Body=gzip.compress(b"1\tNULL\n"))
+    conn = RecordingConnection(table_exists=True, copied=2)
+    operator = load_operator(
+        staged,
+        monkeypatch,
+        conn,
+        "arn:aws:iam::123456789012:role/Load",
+        staging_prefix="events/run1/load",
+        input_layout="listing",
+        input_uri=f"s3://{moto_s3.bucket}/landing/day=1/",
+        copy_options=CopyOptions(max_errors=4, replace_invalid_char="?"),
+    )
+    assert operator.execute({}) == {"table": "staging.events", "rows": 2}
+    copy = next(s for s in conn.statements if s.startswith("COPY"))
+    assert copy == (
+        f"COPY staging.events (id, kind) FROM '{staged}/events/run1/load/copy.manifest' "
+        "IAM_ROLE 'arn:aws:iam::123456789012:role/Load' MANIFEST "
+        "GZIP DELIMITER '\\t' ESCAPE NULL AS 'NULL' TIMEFORMAT 'auto' DATEFORMAT 'auto' "
+        "COMPUPDATE OFF STATUPDATE OFF MAXERROR 4 ACCEPTINVCHARS AS '?'"
+    )
+    assert len(sqlglot.parse(copy, read="redshift")) == 1
+    body = client.get_object(Bucket=moto_s3.bucket, Key="etl/events/run1/load/copy.manifest")
+    entries = json.loads(body["Body"].read())["entries"]
+    assert [e["url"] for e in entries] == [
+        f"s3://{moto_s3.bucket}/landing/day=1/part-0.gz",
+        f"s3://{moto_s3.bucket}/landing/day=1/part-1.gz",
+    ]
+    assert moto_s3.keys("landing/") == ["landing/day=1/part-0.gz", "landing/day=1/part-1.gz"]
+
+
+def test_force_drop_table_drops_and_creates_inside_the_load_transaction(
+    staged: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conn = RecordingConnection(table_exists=False, copied=3)
+    operator = load_operator(
+        staged, monkeypatch, conn, "arn:aws:iam::1:role/r", recreate_table=True
+    )
+    operator.execute({})
+    assert conn.statements[1:3] == [
+        "DROP TABLE IF EXISTS staging.events",
+        "SELECT EXISTS (SELECT 1 FROM information_schema.tables "
+        "WHERE table_schema = 'staging' AND table_name = 'events')",
+    ]
+    assert TABLE.source_sql in conn.statements
+    assert (conn.commits, conn.rollbacks) == (1, 0)
+
+
+def test_an_empty_extract_loads_no_rows_without_a_copy(
+    moto_s3: MotoS3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staged = f"s3://{moto_s3.bucket}/etl"
+    with S3StagingStore(staged).writer("events/run1/extract", 1 << 20, ("id", "kind")):
+        pass
+    conn = RecordingConnection(table_exists=True, copied=0)
+    operator = load_operator(staged, monkeypatch, conn, "arn:aws:iam::1:role/r")
+    assert operator.execute({}) == {"table": "staging.events", "rows": 0}
+    assert "DELETE FROM staging.events" in conn.statements
+    assert not [s for s in conn.statements if s.startswith("COPY")]
+    assert (conn.commits, conn.rollbacks) == (1, 0)

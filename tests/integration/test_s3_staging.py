@@ -116,3 +116,24 @@ def test_extract_local_and_extract_redshift_copy_to_their_output_paths(
     for folder, rows in (("local", 2), ("items", 7)):
         store = S3StagingStore(f"s3://{moto_s3.bucket}/exports/{folder}")
         assert store.read_manifest("").rows == rows
+
+
+def test_transform_output_path_receives_each_output_node(stack: Stack, moto_s3: MotoS3) -> None:
+    (stack.definitions / "data").mkdir()
+    (stack.definitions / "data" / "rows.tsv").write_text("1\tone\n2\tNULL\n3\tthree\n")
+    (stack.definitions / "split.yaml").write_text(
+        "name: split\nsteps:\n"
+        "-   step_type: extract-local\n    path: data/rows.tsv\n"
+        "-   step_type: transform\n"
+        "    command: >-\n"
+        '      head -n 1 "$INPUT1_STAGING_DIR"/* > "$OUTPUT1_STAGING_DIR/first/rows.tsv";\n'
+        '      tail -n +2 "$INPUT1_STAGING_DIR"/* > "$OUTPUT1_STAGING_DIR/rest/rows.tsv"\n'
+        "    output_node: [first, rest]\n"
+        f"    output_path: s3://{moto_s3.bucket}/exports/split\n"
+    )
+    assert load_dags(stack.definitions)["split"].test().state == "success"
+    for node, rows in (("first", 1), ("rest", 2)):
+        store = S3StagingStore(f"s3://{moto_s3.bucket}/exports/split/{node}")
+        manifest = store.read_manifest("")
+        assert manifest.rows == rows
+        assert len(manifest.parts) == 1

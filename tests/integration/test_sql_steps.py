@@ -6,6 +6,7 @@ DAG exactly as Airflow would, and runs its tasks in order (rendered, then execut
 
 from __future__ import annotations
 
+import gzip
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -456,3 +457,130 @@ def test_pipeline_runs_in_airflow_with_the_task_group(stack: Stack, tmp_path: Pa
 """
     assert build(stack, tmp_path, steps).test().state == "success"
     assert query(stack, "SELECT id FROM dev.test_table_2 ORDER BY id") == [(1,), (3,)]
+
+
+# -- where loads read: input_path, an EMR job's output; the load runner's flags -----------------
+
+LANDED = b"1\tone\n2\tNULL\n"
+LANDED_GZ = b"3\ttab\\\there\n"  # an escaped tab: backslash, then the tab
+
+
+def landed_files(tmp_path: Path) -> Path:
+    """Dataduct TSV (NULL as the literal ``NULL``) already at a location, one part gzip."""
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    (folder / "part-0").write_bytes(LANDED)
+    (folder / "part-1.gz").write_bytes(gzip.compress(LANDED_GZ))
+    return folder
+
+
+def test_load_redshift_reads_input_path_in_place_and_leaves_it(
+    stack: Stack, tmp_path: Path
+) -> None:
+    seed_test_tables(stack)
+    folder = landed_files(tmp_path)
+    steps = f"""\
+-   step_type: load-redshift
+    input_path: {folder}
+    schema: dev
+    table: test_table_2
+"""
+    dag = build(stack, tmp_path, steps)
+    assert dag.get_task("LoadRedshiftStep0").input_layout == "listing"
+    assert run(dag, "LoadRedshiftStep0")["rows"] == 3
+    assert query(stack, "SELECT * FROM dev.test_table_2 ORDER BY id") == [
+        (1, "one"),
+        (2, None),
+        (3, "tab\there"),
+    ]
+    assert sorted(p.name for p in folder.iterdir()) == ["part-0", "part-1.gz"]
+
+
+def test_load_reload_pk_reads_input_path_and_logs_its_check(stack: Stack, tmp_path: Path) -> None:
+    seed_test_tables(stack)
+    folder = landed_files(tmp_path)
+    steps = f"""\
+-   step_type: load-reload-pk
+    input_path: {folder}
+    staging_table_definition: tables/dev.test_table.sql
+    production_table_definition: tables/dev.test_table_2.sql
+    log_to_s3: true
+"""
+    dag = build(stack, tmp_path, steps)
+    group = "LoadReloadAndPrimaryKeyStep0"
+    assert run(dag, f"{group}.create_and_load")["rows"] == 3
+    run(dag, f"{group}.reload")
+    assert run(dag, f"{group}.primary_key_check")["success"] is True
+    assert query(stack, "SELECT id FROM dev.test_table_2 ORDER BY id") == [(1,), (2,), (3,)]
+    rows = list((stack.staging / "qa" / "dba_table_qa_tests").glob("*.tsv"))
+    assert len(rows) == 1
+    fields = rows[0].read_text().split("\t")
+    assert fields[:2] == ["dev", "test_table_2"]
+    assert fields[4:7] == [f"p.{group}_primary_key_check", "1", "0"]
+
+
+def test_load_postgres_reads_an_emr_jobs_part_files(stack: Stack, tmp_path: Path) -> None:
+    from airflow_dataduct.operators.load_postgres import LoadPostgresOperator
+
+    with stack.source() as source:
+        source.execute("CREATE TABLE counted (question TEXT, votes INT)")
+    output = stack.staging / "emr" / "questions"
+    output.mkdir(parents=True)
+    (output / "part-00000").write_bytes(b"q1\t3\nq2\t\\N\n")
+    operator = LoadPostgresOperator(
+        task_id="load",
+        table="counted",
+        insert_query="INSERT INTO counted VALUES (?, ?)",
+        conn_id="dataduct_maestro",
+        staging_location=str(stack.staging),
+        staging_prefix="emr/questions",
+        input_layout="hadoop",
+    )
+    with pytest.raises(FileNotFoundError, match="_SUCCESS is missing"):
+        operator.execute({})
+    (output / "_SUCCESS").write_bytes(b"")
+    assert operator.execute({})["rows"] == 2
+    with stack.source() as source:
+        rows = source.execute("SELECT * FROM counted ORDER BY question").fetchall()
+    assert rows == [("q1", 3), ("q2", None)]
+    assert (output / "part-00000").exists(), "an EMR output is never removed by a load"
+
+
+def _create_load(arguments: str) -> str:
+    return f"""\
+-   step_type: extract-redshift
+    schema: dev
+    table: events
+-   step_type: create-load-redshift
+    table_definition: tables/dev.events_copy.sql
+    script_arguments: {arguments}
+"""
+
+
+def test_force_drop_table_recreates_a_table_whose_columns_changed(
+    stack: Stack, tmp_path: Path
+) -> None:
+    _events(stack)
+    execute(stack, "ALTER TABLE dev.events_copy RENAME COLUMN note TO old_note")
+    mismatch = build(stack, tmp_path, _create_load("[--max_error=0]"))
+    run(mismatch, "ExtractRedshiftStep0")
+    with pytest.raises(Exception, match="exists with columns"):
+        run(mismatch, "CreateAndLoadStep0")
+    dag = build(stack, tmp_path / "again", _create_load("[--force_drop_table]"))
+    run(dag, "ExtractRedshiftStep0")
+    assert run(dag, "CreateAndLoadStep0")["rows"] == 3
+    assert query(stack, "SELECT * FROM dev.events_copy ORDER BY id") == query(
+        stack, "SELECT * FROM dev.events ORDER BY id"
+    )
+
+
+def test_no_escape_on_postgres_fails_and_changes_nothing(stack: Stack, tmp_path: Path) -> None:
+    _events(stack)
+    dag = build(stack, tmp_path, _create_load("[--no_escape]"))
+    run(dag, "ExtractRedshiftStep0")
+    with pytest.raises(StepFailed, match="--no_escape change how Redshift reads"):
+        run(dag, "CreateAndLoadStep0")
+    assert query(stack, "SELECT id, note FROM dev.events_copy ORDER BY id") == [
+        (1, "old"),
+        (9, "kept"),
+    ]

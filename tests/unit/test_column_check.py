@@ -77,10 +77,6 @@ def test_destination_sql_gives_the_key_count(tmp_path: Path) -> None:
             "    destination_table_definition: tables/good.sql\n    sample_size: 0\n",
             "sample_size",
         ),
-        (
-            "    destination_table_definition: tables/good.sql\n    command: echo\n",
-            "not supported yet",
-        ),
     ],
 )
 def test_bad_column_check_is_a_definition_error(tmp_path: Path, extra: str, message: str) -> None:

@@ -419,26 +419,27 @@ def test_hadoop_output_needs_success_marker_and_skips_hidden_files(tmp_path: Pat
 
 
 def test_redshift_reads_hadoop_parts_through_a_copy_manifest_without_gzip(tmp_path: Path) -> None:
-    from airflow_dataduct.operators.load import CreateLoadRedshiftOperator
     from airflow_dataduct.sql.copy import CopyOptions
+    from airflow_dataduct.warehouse import copy_options_for
 
     store = LocalStagingStore(tmp_path)
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "part-00000").write_text("a\t1\n")
     (tmp_path / "out" / "_SUCCESS").write_text("")
     manifest = hadoop_output_manifest(store, "out")
-    options = CreateLoadRedshiftOperator._publish_copy_manifest(store, manifest)
+    store.publish_manifest(manifest)
+    options = copy_options_for(manifest, None)
     assert options == CopyOptions(compression="none")
     assert options.clause().startswith("DELIMITER '\\t' ESCAPE NULL AS '\\\\N'")
     assert hadoop_output_manifest(store, "out").parts == manifest.parts, "manifests not parts"
     (tmp_path / "out" / "part-00001.gz").write_bytes(gzip.compress(b"b\t2\n"))
-    with pytest.raises(ValueError, match="mixes gzip and plain"):
-        CreateLoadRedshiftOperator._publish_copy_manifest(
-            store, hadoop_output_manifest(store, "out")
-        )
+    with pytest.raises(ValueError, match="mix gzip and plain"):
+        copy_options_for(hadoop_output_manifest(store, "out"), None)
 
 
-def test_emr_outputs_are_read_only_where_supported(definitions: Path) -> None:
+def test_every_load_step_reads_an_emr_output_as_hadoop_parts(definitions: Path) -> None:
+    from airflow_dataduct.dag_factory import build_dag
+
     text = """name: p
 steps:
 -   step_type: scalding
@@ -448,11 +449,24 @@ steps:
     input_node: rows
     schema: staging
     table: votes
+-   step_type: load-postgres
+    input_node: rows
+    table: votes
+    insert_query: INSERT INTO votes VALUES (?, ?)
+-   step_type: load-reload-pk
+    input_node: rows
+    staging_table_definition: tables/staging.maestro_users.sql
+    production_table_definition: tables/prod.users.sql
 """
-    assert any(
-        e.startswith("7:17: load-redshift reading the output of EMR step 'ScaldingStep0'")
-        for e in errors(definitions, text)
-    )
+    dag = build_dag(read(definitions, text), find_config(definitions))
+    loads = [
+        dag.get_task("LoadRedshiftStep0"),
+        dag.get_task("LoadPostgresStep0"),
+        dag.get_task("LoadReloadAndPrimaryKeyStep0.create_and_load"),
+    ]
+    for load in loads:
+        assert (load.input_layout, load.remove_staged) == ("hadoop", False), load.task_id
+        assert load.staging_prefix == f"p/{RUN}/ScaldingStep0/rows"
 
 
 def test_emr_step_cannot_read_a_local_staging_location(definitions: Path) -> None:

@@ -143,9 +143,9 @@ def test_output_nodes_are_inputs_of_later_steps(tmp_path: Path) -> None:
         ),
         ("-   {step_type: extract-local, path: data/nope.tsv}\n", "path: file 'data/nope.tsv'"),
         (
-            "-   {step_type: create-load-redshift, input_path: 's3://b/x', "
-            "table_definition: t.sql}\n",
-            "input_path is not supported by create-load-redshift yet",
+            "-   {step_type: load-redshift, input_path: 's3://b/x', input_node: a, "
+            "schema: s, table: t}\n",
+            "give either input_node or input_path, not both",
         ),
         ("-   {step_type: extract-s3, file_uri: /tmp/x}\n", "expected an s3:// URI"),
         ("-   {step_type: extract-s3}\n", "exactly one of 'directory_uri', 'file_uri'"),

@@ -25,7 +25,9 @@ def test_primary_key_check_takes_log_to_s3_and_a_path_suffix() -> None:
 
 
 def test_qa_script_arguments_other_than_path_suffix_are_refused() -> None:
-    with pytest.raises(ValidationError, match="QA checks take only '--path_suffix=<suffix>'"):
+    with pytest.raises(
+        ValidationError, match="the built-in check takes only '--path_suffix=<suffix>'"
+    ):
         CountCheckParams.model_validate(
             {
                 "step_type": "count-check",

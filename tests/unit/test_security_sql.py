@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import sqlglot
 
+from airflow_dataduct.builders.inputs import removes_staged_input
 from airflow_dataduct.builders.registry import BuildContext
-from airflow_dataduct.builders.steps import removes_staged_input
 from airflow_dataduct.config import DataductConfig, StagingConfig, find_config
 from airflow_dataduct.model.pipeline import read_pipeline
 from airflow_dataduct.sql.checks import count_table_sql, duplicate_sample_sql, duplicate_summary_sql
