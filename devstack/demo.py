@@ -19,7 +19,12 @@ from pathlib import Path
 import psycopg
 
 from devstack import mariadb
-from devstack.postgres import PostgresServer, create_database, start_postgres
+from devstack.postgres import (
+    PostgresServer,
+    create_database,
+    recreate_database,
+    start_postgres,
+)
 from devstack.seed import seed_users, seed_users_mysql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,8 +59,9 @@ def prepare_mysql_source() -> mariadb.MariaDbServer:
 def prepare_stack() -> PostgresServer:
     print(f"==> Starting PostgreSQL under {LOCAL / 'stack' / 'postgres'}")
     server = start_postgres(LOCAL / "stack" / "postgres")
-    for name in ("userDb", "warehouse"):
-        create_database(server, name)
+    create_database(server, "userDb")
+    print("==> Emptying the warehouse database (each demo loads from scratch)")
+    recreate_database(server, "warehouse")
     print(f"==> Seeding userDb.users with {ROWS:,} rows")
     seed_users(server.dsn("userDb"), ROWS)
     (LOCAL / "staging").mkdir(parents=True, exist_ok=True, mode=0o700)

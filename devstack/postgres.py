@@ -286,6 +286,14 @@ def stop_postgres(base_dir: Path) -> None:
         raise DevstackError(f"pg_ctl stop failed: {result.stderr.strip()}")
 
 
+def recreate_database(server: PostgresServer, name: str) -> None:
+    """Drop ``name`` (forcibly: open sessions are ended) and create it empty."""
+    with psycopg.connect(server.dsn(), autocommit=True) as conn:
+        quoted = sql.Identifier(name)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(quoted))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(quoted))
+
+
 def create_database(server: PostgresServer, name: str) -> None:
     """Create database ``name`` (quoted, so mixed case is kept) unless it exists."""
     with psycopg.connect(server.dsn(), autocommit=True) as conn:

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from devstack.postgres import PostgresServer, start_postgres, stop_postgres
+from devstack.postgres import PostgresServer, recreate_database, start_postgres, stop_postgres
 from devstack.seed import seed_users
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,13 +41,6 @@ def airflow_db() -> Path:
         [AIRFLOW, "db", "migrate"], check=True, capture_output=True, env=os.environ.copy()
     )
     return Path(os.environ["AIRFLOW_HOME"])
-
-
-def recreate_database(server: PostgresServer, name: str) -> None:
-    """Drop (forcibly) and create ``name``: every test starts from an empty database."""
-    with psycopg.connect(server.dsn(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 @dataclass
