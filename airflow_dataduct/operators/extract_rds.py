@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,25 +30,52 @@ def _columns_of(cursor: Any, query: str) -> tuple[str, ...]:
     return tuple(d[0] for d in cursor.description)
 
 
-class _RecordBatches:
-    """A file-like sink for psycopg2's ``copy_expert``: it writes one record per call; these
-    are joined into ~1 MiB batches, rewritten into the interchange format and staged."""
+class _PipedBatches:
+    """Where psycopg2's ``copy_expert`` writes: a buffered pipe, so its one-call-per-record
+    writes run in C; a thread reads ~1 MiB batches of whole records from the other end,
+    rewrites them into the interchange format and stages them, on the other core.
+
+    Hand-written: psycopg2 calls ``write`` once per record, and a Python ``write`` method
+    costs more than the COPY itself (0.28 s against 0.13 s per 500,000 rows, profiled).
+    """
 
     def __init__(self, writer: StagedWriter) -> None:
         self.writer = writer
-        self.records: list[bytes] = []
-        self.size = 0
+        read_fd, write_fd = os.pipe()
+        self.sink = os.fdopen(write_fd, "wb", buffering=BATCH_BYTES)
+        self._source = os.fdopen(read_fd, "rb", buffering=BATCH_BYTES)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._stage, name="dataduct-extract", daemon=True)
+        self._thread.start()
 
-    def write(self, record: bytes) -> None:
-        self.records.append(record)
-        self.size += len(record)
-        if self.size >= BATCH_BYTES:
-            self.flush()
+    def _stage(self) -> None:
+        """Stage every whole record read; after a failure, keep draining the pipe so the COPY
+        never blocks on a full pipe, and report the failure from :meth:`close`."""
+        pending = b""
+        while chunk := self._source.read(BATCH_BYTES):
+            if self._error is not None:
+                continue
+            data = pending + chunk
+            end = data.rfind(b"\n") + 1  # a line feed inside a value is escaped as \\n
+            pending = data[end:]
+            try:
+                if end:
+                    self.writer.write(from_postgres_text(data[:end]), data.count(b"\n", 0, end))
+            except BaseException as exc:  # re-raised by close()
+                self._error = exc
+        if pending and self._error is None:
+            self._error = ValueError("the COPY output ends in the middle of a record")
+        self._source.close()
 
-    def flush(self) -> None:
-        if self.records:
-            self.writer.write(from_postgres_text(b"".join(self.records)), len(self.records))
-            self.records, self.size = [], 0
+    def close(self, raise_error: bool = True) -> None:
+        """Flush and close the pipe, wait for the thread, and raise what it raised (not when
+        the COPY itself failed: its error is the one to report)."""
+        try:
+            self.sink.close()
+        finally:
+            self._thread.join()
+        if self._error is not None and raise_error:
+            raise self._error
 
 
 def _libpq_params(hook: DbApiHook) -> dict[str, str]:
@@ -69,9 +98,14 @@ def stream_postgres(hook: DbApiHook, query: str, writer_factory: Any) -> StagedW
                 cursor.execute(setting)
             columns = _columns_of(cursor, query)
             with writer_factory(columns) as writer:
-                sink = _RecordBatches(writer)
-                cursor.copy_expert(postgres_copy_to_stdout_sql(query), sink, size=BATCH_BYTES)
-                sink.flush()
+                batches = _PipedBatches(writer)
+                try:
+                    copy_sql = postgres_copy_to_stdout_sql(query)
+                    cursor.copy_expert(copy_sql, batches.sink, size=BATCH_BYTES)
+                except BaseException:
+                    batches.close(raise_error=False)
+                    raise
+                batches.close()
         conn.rollback()
     return writer
 
