@@ -89,10 +89,12 @@ def test_extract_output_path_receives_a_copy_of_the_staged_output(
     assert load_dags(stack.definitions)["users"].test().state == "success"
     keys = moto_s3.keys("exports/users/")
     assert "exports/users/manifest.json" in keys
-    parts = [k for k in keys if k.endswith(".tsv.gz")]
-    assert parts
     store = S3StagingStore(f"s3://{moto_s3.bucket}/exports/users")
     manifest = store.read_manifest("")
+    assert manifest.compression == "none", "a copy of the local staging's plain parts"
+    assert sorted(k for k in keys if k.endswith(".tsv")) == [
+        f"exports/users/{p.name}" for p in manifest.parts
+    ]
     assert manifest.rows == 20_000
     assert sum(p.rows for p in manifest.parts) == 20_000
 

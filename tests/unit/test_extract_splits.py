@@ -63,7 +63,10 @@ def root(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(root: Path) -> LocalStagingStore:
-    return LocalStagingStore(root)
+    """A local store that gzips its parts, as S3 staging does (local staging does not)."""
+    store = LocalStagingStore(root)
+    store.part_compression = "gzip"
+    return store
 
 
 # -- dealing records over splits --------------------------------------------------------------

@@ -45,7 +45,10 @@ def root(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(root: Path) -> LocalStagingStore:
-    return LocalStagingStore(root)
+    """A local store that gzips its parts, as S3 staging does (local staging does not)."""
+    store = LocalStagingStore(root)
+    store.part_compression = "gzip"
+    return store
 
 
 @pytest.fixture
@@ -91,6 +94,16 @@ def test_parts_roll_over_at_part_size_and_hold_exactly_what_was_written(
         "part-00002.tsv.gz",
     ]
     assert b"".join(store.iter_records(manifest, chunk_size=7)) == b"".join(batches)
+
+
+def test_local_staging_keeps_parts_uncompressed(root: Path) -> None:
+    batches = [record_batch(0, 3), record_batch(3, 2)]
+    manifest = write_committed(LocalStagingStore(root), batches, part_size=1 << 20)
+    assert manifest.compression == "none"
+    [part] = manifest.parts
+    assert part.name.endswith("/part-00000.tsv")
+    assert (root / PREFIX / part.name).read_bytes() == b"".join(batches)
+    assert b"".join(LocalStagingStore(root).iter_records(manifest)) == b"".join(batches)
 
 
 def test_batch_landing_exactly_on_part_size_closes_the_part(store: LocalStagingStore) -> None:
