@@ -9,7 +9,14 @@ import decimal
 import pytest
 
 from airflow_dataduct.interchange import format_duration, format_value
-from airflow_dataduct.mysql_source import BIT, TIMESTAMP, column_formatters, format_mysql_rows
+from airflow_dataduct.mysql_source import (
+    BIT,
+    TIMESTAMP,
+    column_formatters,
+    format_mysql_rows,
+    raw_column_formatters,
+    text_column,
+)
 from airflow_dataduct.sql.source import (
     SourceDialect,
     count_source_table_sql,
@@ -151,3 +158,59 @@ def test_count_check_source_table_is_quoted_for_the_source(monkeypatch: pytest.M
     )
     check.render_template_fields({})
     assert check.source_count_sql == "SELECT COUNT(*) FROM `userDb`.`Order`"
+
+
+# -- raw values (mysqlclient without converters): the server's text for numbers and dates ------
+
+DATE, LONGLONG, BLOB = 10, 8, 252
+
+
+def test_raw_numbers_dates_and_times_are_written_as_the_server_sent_them() -> None:
+    formatters = raw_column_formatters(
+        description(LONGLONG, NEWDECIMAL, DATETIME, TIMESTAMP, TIME, BIT, DATE)
+    )
+    row = (
+        b"-9",
+        b"-0.000001",
+        b"2038-01-19 03:14:07.999999",
+        b"2038-01-19 03:14:07",
+        b"-838:59:59",
+        b"\x00\xff",
+        b"2020-02-29",
+    )
+    nulls = (None,) * 7
+    assert format_mysql_rows([row, nulls], formatters) == (
+        b"-9\t-0.000001\t2038-01-19 03:14:07.999999\t2038-01-19 03:14:07+00\t-838:59:59\t255\t"
+        b"2020-02-29\n" + b"\t".join([b"\\N"] * 7) + b"\n"
+    )
+
+
+@pytest.mark.parametrize("value", [b"0000-00-00", b"2020-00-15 00:00:00", b"2021-02-30"])
+def test_raw_zero_and_invalid_dates_become_null(value: bytes) -> None:
+    for code in (DATE, DATETIME, TIMESTAMP):
+        assert format_mysql_rows([(value,)], raw_column_formatters(description(code))) == b"\\N\n"
+
+
+def test_text_columns_are_escaped_a_column_at_a_time_with_nulls_kept_apart() -> None:
+    plain = ("a", "b \U0001f600", "")
+    assert text_column(plain) is plain, "nothing to escape: the column is used as it is"
+    hostile = ("a\tb", None, "NULL", "c\\d\ne\r", "nul\x00", "\\N", None)
+    assert text_column(hostile) == [
+        "a\\\tb",
+        "\\N",
+        "NULL",
+        "c\\\\d\\\ne\\\r",
+        "nul",
+        "\\\\N",
+        "\\N",
+    ]
+    assert text_column((None, None)) == ["\\N", "\\N"]
+
+
+def test_a_value_holding_the_separator_is_escaped_value_by_value() -> None:
+    assert text_column(("a\x1fb", "c\td")) == ["a\x1fb", "c\\\td"]
+
+
+def test_binary_values_in_a_string_column_are_bytea_hex() -> None:
+    formatters = raw_column_formatters(description(BLOB))
+    assert format_mysql_rows([(b"\x00\xff",), (None,)], formatters) == b"\\\\x00ff\n\\N\n"
