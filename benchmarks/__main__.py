@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 
 from benchmarks.generate import TABLE, write_dag_factory, write_dataduct, write_plain_python
+from devstack import mariadb
 from devstack.postgres import PostgresServer, create_database, find_bindir, start_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -277,6 +278,72 @@ def bench_transfer(
     ]
 
 
+MYSQL_SOURCE_TABLE = (
+    "CREATE TABLE transfer (id BIGINT, name VARCHAR(64), email VARCHAR(64), created DATETIME, "
+    "amount DECIMAL(12,2)) ENGINE=InnoDB"
+)
+MYSQL_FILL = (
+    "INSERT INTO transfer SELECT seq, CONCAT('user ', seq), CONCAT('user', seq, '@example.com'), "
+    "TIMESTAMP '2020-01-01 00:00:00' + INTERVAL seq SECOND, (seq % 100000) / 7 "
+    "FROM seq_1_to_{rows}"
+)
+
+
+def mysql_pipe(server: mariadb.MariaDbServer, query: str, pg: PostgresServer, table: str) -> float:
+    """``mariadb --batch --quick -e query | psql COPY FROM STDIN``: the MySQL client's stream
+    (``--batch`` escapes as COPY text does; the benchmark's rows hold no NULL)."""
+    client = " ".join(mariadb.root_client_command(server, "bench_source"))
+    psql = str(find_bindir() / "psql")
+    out = f'{client} --quick -e "{query}"'
+    into = f'{psql} "{pg.dsn("bench_warehouse")}" -c "COPY {table} FROM STDIN"'
+    started = time.perf_counter()
+    subprocess.run(f"{out} | {into}", shell=True, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def bench_transfer_mysql(pg: PostgresServer, env: dict[str, str], rows: int) -> list[Row]:
+    """The same 5 columns from MariaDB (server-side cursor) -> staging -> PostgreSQL."""
+    if not mariadb.mariadb_available():
+        print("MariaDB is not installed (make install): no MySQL transfer row")
+        return []
+    server = mariadb.start_mariadb(WORK / "mariadb")
+    mariadb.create_database(server, "bench_source")
+    mariadb.run_sql(
+        server,
+        f"DROP TABLE IF EXISTS transfer; {MYSQL_SOURCE_TABLE}; {MYSQL_FILL.format(rows=rows)};",
+        database="bench_source",
+    )
+    sql(
+        pg,
+        "bench_warehouse",
+        "DROP TABLE IF EXISTS staging.mysql_pipe",
+        "CREATE TABLE staging.mysql_pipe (LIKE staging.transfer)",
+    )
+    staging = WORK / "staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    job = {
+        "table_sql": TRANSFER_DDL,
+        "staging": str(staging),
+        "sql": "SELECT * FROM transfer",
+        "source_conn_id": "bench_mysql",
+    }
+    ours = run_job("transfer", job, {**env, "AIRFLOW_CONN_BENCH_MYSQL": server.uri("bench_source")})
+    pipe = mysql_pipe(server, "SELECT * FROM transfer", pg, "staging.mysql_pipe")
+    assert ours["rows"] == rows
+    return [
+        Row(
+            f"transfer {rows:,} rows from MariaDB (extract-rds + create-load-redshift)",
+            "rows/s",
+            rows / ours["seconds"],
+            "mariadb client piped into psql COPY",
+            rows / pipe,
+            "rows/s",
+            ours["peak_rss_mb"],
+            "",
+        )
+    ]
+
+
 UPSERT_COLUMNS = "id, account_id, label, amount, updated_at"
 
 
@@ -441,6 +508,7 @@ def main() -> int:
         rows += bench_parse(env, args.pipelines, 1 if args.quick else 3)
     if "transfer" in chosen:
         rows += bench_transfer(server, env, 5_000_000 // scale, 1_000_000 // scale)
+        rows += bench_transfer_mysql(server, env, 1_000_000 // scale)
     if "upsert" in chosen:
         rows += bench_upsert(server, env, 10_000_000 // scale, 1_000_000 // scale)
     if "checks" in chosen:

@@ -72,7 +72,7 @@ def transfer(args: dict[str, Any]) -> dict[str, Any]:
     extract = ExtractRdsOperator(
         task_id="extract",
         sql=args["sql"],
-        source_conn_id="bench_source",
+        source_conn_id=args.get("source_conn_id", "bench_source"),
         staging_location=args["staging"],
         staging_prefix="bench/run/extract",
     )

@@ -128,9 +128,14 @@ def _root_client(client: str, socket: Path, database: str | None = None) -> list
     return [*cmd, database] if database else cmd
 
 
+def root_client_command(server: MariaDbServer, database: str | None = None) -> list[str]:
+    """The ``mariadb`` client as root over the unix socket, in batch mode (TSV output)."""
+    return _root_client(find_binaries().client, server.socket, database)
+
+
 def run_sql(server: MariaDbServer, statements: str, database: str | None = None) -> str:
     """Run SQL as MariaDB root over the unix socket; returns tab-separated rows."""
-    cmd = _root_client(find_binaries().client, server.socket, database)
+    cmd = root_client_command(server, database)
     return run(cmd, "mariadb client", input_text=statements).stdout
 
 
