@@ -31,6 +31,16 @@ class BuildContext:
             return f"{self.pipeline.dag_id}/{STAGING_RUN}/{producer}/{step_name}"
         return f"{self.pipeline.dag_id}/{STAGING_RUN}/{step_name}"
 
+    def extract_kwargs(self, step: StepSpec) -> dict[str, Any]:
+        """Where an extract stages its output: the step's own prefix, parts of
+        ``staging.part_size_mb``, and its ``output_path`` copy, if any."""
+        return {
+            "staging_prefix": self.staging_prefix(step.name),
+            "part_size": self.config.staging.part_size_mb << 20,
+            "output_path": getattr(step.params, "output_path", None),
+            **self.staging_kwargs(),
+        }
+
     def staging_kwargs(self) -> dict[str, Any]:
         return {
             "staging_location": self.config.staging_location(),

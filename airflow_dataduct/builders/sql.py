@@ -151,11 +151,8 @@ def build_extract_redshift(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     return ExtractRedshiftOperator(
         schema=params.schema_,
         table=params.table,
-        output_path=params.output_path,
-        staging_prefix=ctx.staging_prefix(step.name),
         iam_role=ctx.config.warehouse.iam_role,
-        part_size=ctx.config.staging.part_size_mb << 20,
-        **ctx.staging_kwargs(),
+        **ctx.extract_kwargs(step),
         **ctx.warehouse_kwargs(),
         **ctx.task_kwargs(step),
     )
@@ -169,10 +166,7 @@ def build_extract_postgres(ctx: BuildContext, step: StepSpec) -> BaseOperator:
         sql=params.sql or "",
         table=params.table,
         source_conn_id=ctx.config.postgres.conn_id,
-        output_path=params.output_path,
-        staging_prefix=ctx.staging_prefix(step.name),
-        part_size=ctx.config.staging.part_size_mb << 20,
-        **ctx.staging_kwargs(),
+        **ctx.extract_kwargs(step),
         **ctx.task_kwargs(step),
     )
 

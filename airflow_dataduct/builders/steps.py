@@ -34,11 +34,8 @@ def build_extract_rds(ctx: BuildContext, step: StepSpec) -> BaseOperator:
         table=params.table,
         source_conn_id=ctx.host_conn_id(params.host_name),
         database=params.database,
-        output_path=params.output_path,
-        staging_prefix=ctx.staging_prefix(step.name),
-        part_size=ctx.config.staging.part_size_mb << 20,
         splits=params.splits,
-        **ctx.staging_kwargs(),
+        **ctx.extract_kwargs(step),
         **ctx.task_kwargs(step),
     )
 

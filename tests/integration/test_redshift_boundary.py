@@ -19,6 +19,7 @@ from airflow_dataduct.sql.copy import CopyOptions
 from airflow_dataduct.sql.identifiers import Dialect
 from airflow_dataduct.tables.ddl import parse_table_sql
 from tests.integration.conftest import MotoS3
+from tests.integration.redshift_recorder import Recorder, on_redshift
 
 pytestmark = pytest.mark.integration
 
@@ -29,63 +30,14 @@ TABLE = parse_table_sql(
 )
 
 
-class RecordingCursor:
-    """A DB-API cursor that records statements and answers the few queries a load asks."""
-
-    def __init__(self, conn: RecordingConnection) -> None:
-        self.conn = conn
-        self.rowcount = -1
-        self._row: tuple[Any, ...] | None = None
-
-    def execute(self, sql: str, *args: Any) -> None:
-        self.conn.statements.append(sql)
-        if self.conn.fail_on and sql.startswith(self.conn.fail_on):
-            raise RuntimeError("Load into table 'events' failed. Check 'stl_load_errors'")
-        self._row = None
-        if sql.startswith("SELECT EXISTS"):
-            self._row = (self.conn.table_exists,)
-        elif sql.startswith("SELECT pg_last_copy_count()"):
-            self._row = (self.conn.copied,)
-        elif sql.startswith("SELECT column_name"):
-            self._rows = [(c,) for c in TABLE.column_names]
-
-    def fetchone(self) -> tuple[Any, ...] | None:
-        return self._row
-
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        return getattr(self, "_rows", [])
-
-    def close(self) -> None:
-        pass
-
-
-class RecordingConnection:
-    def __init__(
-        self,
-        table_exists: bool,
-        copied: int,
-        fail_on: str | None = None,
-        log: list[str] | None = None,
-    ) -> None:
-        self.statements: list[str] = [] if log is None else log
-        self.table_exists = table_exists
-        self.copied = copied
-        self.fail_on = fail_on
-        self.commits = 0
-        self.rollbacks = 0
-        self.autocommit = True
-
-    def cursor(self) -> RecordingCursor:
-        return RecordingCursor(self)
-
-    def commit(self) -> None:
-        self.commits += 1
-
-    def rollback(self) -> None:
-        self.rollbacks += 1
-
-    def close(self) -> None:
-        pass
+def recorder(table_exists: bool, copied: int, fail_on: str = "") -> Recorder:
+    """A Redshift session that knows whether the table exists and how many rows COPY loads."""
+    answers = {
+        "SELECT EXISTS": [(table_exists,)],
+        "SELECT pg_last_copy_count()": [(copied,)],
+        "SELECT column_name": [(c,) for c in TABLE.column_names],
+    }
+    return Recorder(answers, fail_on)
 
 
 @pytest.fixture
@@ -99,11 +51,10 @@ def staged(moto_s3: MotoS3) -> str:
 def load_operator(
     staged: str,
     monkeypatch: pytest.MonkeyPatch,
-    conn: RecordingConnection,
+    conn: Recorder,
     iam_role: str | None,
     **overrides: Any,
 ) -> CreateLoadRedshiftOperator:
-    monkeypatch.setenv("AIRFLOW_CONN_REDSHIFT_WH", "redshift://etl:secret@redshift.example:5439/dw")
     arguments: dict[str, Any] = {
         "task_id": "load",
         "table": TABLE,
@@ -114,20 +65,18 @@ def load_operator(
         "iam_role": iam_role,
     }
     operator = CreateLoadRedshiftOperator(**{**arguments, **overrides})
-    assert operator.warehouse.dialect is Dialect.REDSHIFT
-    sessions = iter([conn, RecordingConnection(True, 0, log=conn.statements)])
-    monkeypatch.setattr(operator.warehouse.hook, "get_conn", lambda: next(sessions))
+    on_redshift(operator, monkeypatch, conn)
     return operator
 
 
 def test_redshift_load_creates_deletes_and_copies_in_one_transaction(
     staged: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    conn = RecordingConnection(table_exists=False, copied=3)
+    conn = recorder(table_exists=False, copied=3)
     operator = load_operator(staged, monkeypatch, conn, "arn:aws:iam::123456789012:role/Load")
     assert operator.execute({}) == {"table": "staging.events", "rows": 3}
     manifest = f"{staged}/events/run1/extract/copy.manifest"
-    assert conn.statements == [
+    assert conn.statements() == [
         "SET search_path TO prod",
         "SELECT EXISTS (SELECT 1 FROM information_schema.tables "
         "WHERE table_schema = 'staging' AND table_name = 'events')",
@@ -147,10 +96,10 @@ def test_redshift_load_creates_deletes_and_copies_in_one_transaction(
 def test_redshift_load_uses_the_aws_connection_keys_without_an_iam_role(
     staged: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    conn = RecordingConnection(table_exists=True, copied=3)
+    conn = recorder(table_exists=True, copied=3)
     operator = load_operator(staged, monkeypatch, conn, iam_role=None)
     operator.execute({})
-    copy = next(s for s in conn.statements if s.startswith("COPY"))
+    copy = next(s for s in conn.statements() if s.startswith("COPY"))
     assert "CREDENTIALS 'aws_access_key_id=testing;aws_secret_access_key=testing'" in copy
     operator.prepare_sql(Dialect.REDSHIFT)
     assert "testing" not in operator.load_sql, "rendered SQL never shows credentials"
@@ -160,18 +109,18 @@ def test_redshift_load_uses_the_aws_connection_keys_without_an_iam_role(
 def test_failed_redshift_copy_rolls_back_and_reports_stl_load_errors(
     staged: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    conn = RecordingConnection(table_exists=True, copied=0, fail_on="COPY")
+    conn = recorder(table_exists=True, copied=0, fail_on="COPY")
     operator = load_operator(staged, monkeypatch, conn, "arn:aws:iam::123456789012:role/Load")
     with pytest.raises(RuntimeError, match="stl_load_errors"):
         operator.execute({})
     assert conn.commits == 0 and conn.rollbacks >= 1
-    report = [s for s in conn.statements if "FROM stl_load_errors" in s]
+    report = [s for s in conn.statements() if "FROM stl_load_errors" in s]
     assert report, "the load errors are read on a second session after the failure"
     assert "events/run1/extract%'" in report[0]
 
 
 def test_copy_count_mismatch_fails_the_load(staged: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    conn = RecordingConnection(table_exists=True, copied=2)
+    conn = recorder(table_exists=True, copied=2)
     operator = load_operator(staged, monkeypatch, conn, "arn:aws:iam::123456789012:role/Load")
     with pytest.raises(RuntimeError, match=r"loaded 2 rows into staging\.events but 3 were staged"):
         operator.execute({})
@@ -184,7 +133,7 @@ def test_input_path_is_copied_through_a_manifest_of_its_objects(
     client = moto_s3.client()
     for key in ("landing/day=1/part-0.gz", "landing/day=1/part-1.gz"):
         client.put_object(Bucket=moto_s3.bucket, Key=key, Body=gzip.compress(b"1\tNULL\n"))
-    conn = RecordingConnection(table_exists=True, copied=2)
+    conn = recorder(table_exists=True, copied=2)
     operator = load_operator(
         staged,
         monkeypatch,
@@ -196,7 +145,7 @@ def test_input_path_is_copied_through_a_manifest_of_its_objects(
         copy_options=CopyOptions(max_errors=4, replace_invalid_char="?"),
     )
     assert operator.execute({}) == {"table": "staging.events", "rows": 2}
-    copy = next(s for s in conn.statements if s.startswith("COPY"))
+    copy = next(s for s in conn.statements() if s.startswith("COPY"))
     assert copy == (
         f"COPY staging.events (id, kind) FROM '{staged}/events/run1/load/copy.manifest' "
         "IAM_ROLE 'arn:aws:iam::123456789012:role/Load' MANIFEST "
@@ -216,17 +165,17 @@ def test_input_path_is_copied_through_a_manifest_of_its_objects(
 def test_force_drop_table_drops_and_creates_inside_the_load_transaction(
     staged: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    conn = RecordingConnection(table_exists=False, copied=3)
+    conn = recorder(table_exists=False, copied=3)
     operator = load_operator(
         staged, monkeypatch, conn, "arn:aws:iam::1:role/r", recreate_table=True
     )
     operator.execute({})
-    assert conn.statements[1:3] == [
+    assert conn.statements()[1:3] == [
         "DROP TABLE IF EXISTS staging.events",
         "SELECT EXISTS (SELECT 1 FROM information_schema.tables "
         "WHERE table_schema = 'staging' AND table_name = 'events')",
     ]
-    assert TABLE.source_sql in conn.statements
+    assert TABLE.source_sql in conn.statements()
     assert (conn.commits, conn.rollbacks) == (1, 0)
 
 
@@ -236,9 +185,9 @@ def test_an_empty_extract_loads_no_rows_without_a_copy(
     staged = f"s3://{moto_s3.bucket}/etl"
     with S3StagingStore(staged).writer("events/run1/extract", 1 << 20, ("id", "kind")):
         pass
-    conn = RecordingConnection(table_exists=True, copied=0)
+    conn = recorder(table_exists=True, copied=0)
     operator = load_operator(staged, monkeypatch, conn, "arn:aws:iam::1:role/r")
     assert operator.execute({}) == {"table": "staging.events", "rows": 0}
-    assert "DELETE FROM staging.events" in conn.statements
-    assert not [s for s in conn.statements if s.startswith("COPY")]
+    assert "DELETE FROM staging.events" in conn.statements()
+    assert not [s for s in conn.statements() if s.startswith("COPY")]
     assert (conn.commits, conn.rollbacks) == (1, 0)
