@@ -209,6 +209,10 @@ class EmrConfig(_Section):
     """Where EMR steps write run-scoped outputs; default: ``staging.location`` when on S3."""
     step_poke_interval_seconds: Annotated[float, Field(gt=0)] = 60
     """How often a step's sensor asks EMR for the step's state."""
+    step_sensor_mode: Literal["poke", "reschedule", "deferrable"] = "reschedule"
+    """How a step's sensor waits: ``reschedule`` frees its worker slot between looks (an EMR
+    step can run for hours), ``deferrable`` hands the wait to Airflow's triggerer, ``poke``
+    holds the slot."""
 
 
 class CustomStepConfig(_Section):

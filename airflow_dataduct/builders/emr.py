@@ -98,6 +98,7 @@ def _group(
             aws_conn_id=cluster.aws_conn_id,
             poke_interval=cluster.poke_interval,
             timeout=cluster.idle_timeout_seconds,
+            **_sensor_mode(cluster.sensor_mode),
             **common,
         )
         add >> watch
@@ -203,6 +204,11 @@ def add_emr_cluster(ctx: BuildContext, tasks: dict[str, Any]) -> None:
     for step in emr_steps:
         create >> tasks[step.name] >> terminate
     terminate.as_teardown(setups=create)
+
+
+def _sensor_mode(mode: str) -> dict[str, Any]:
+    """EmrStepSensor's arguments for ``emr.step_sensor_mode``."""
+    return {"deferrable": True} if mode == "deferrable" else {"mode": mode}
 
 
 def emr_input_kwargs(ctx: BuildContext, step: StepSpec) -> dict[str, Any] | None:

@@ -120,6 +120,7 @@ class EmrCluster:
     subnet_id: str | None
     aws_conn_id: str
     poke_interval: float
+    sensor_mode: str
 
     def instance_groups(self) -> list[dict[str, Any]]:
         groups = [self._group("Master", "MASTER", self.master_instance_type, 1)]
@@ -267,6 +268,7 @@ def resolve_cluster(keys: EmrClusterConfig | None, defaults: EmrConfig) -> EmrCl
         subnet_id=defaults.subnet_id,
         aws_conn_id=defaults.aws_conn_id,
         poke_interval=defaults.step_poke_interval_seconds,
+        sensor_mode=defaults.step_sensor_mode,
     )
 
 

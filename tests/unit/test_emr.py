@@ -487,3 +487,16 @@ def test_cluster_task_names_are_reserved(definitions: Path) -> None:
     assert "3:5: step name 'create_emr_cluster' is reserved for the EMR cluster" in errors(
         definitions, text
     )
+
+
+def test_step_sensors_reschedule_by_default_and_can_defer(votes, definitions: Path) -> None:  # type: ignore[no-untyped-def]
+    from airflow_dataduct.dag_factory import build_dag
+
+    assert votes.get_task("vote_emr.watch_step").mode == "reschedule"
+    config = definitions / "dataduct.yaml"
+    config.write_text(
+        config.read_text().replace("\nemr:\n", "\nemr:\n  step_sensor_mode: deferrable\n")
+    )
+    pipeline = read_pipeline(definitions / "votes.yaml", find_config(definitions))
+    sensor = build_dag(pipeline, find_config(definitions)).get_task("vote_emr.watch_step")
+    assert sensor.deferrable is True
