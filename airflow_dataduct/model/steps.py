@@ -99,7 +99,11 @@ ScriptArguments = list[Annotated[str, BeforeValidator(_argument_text)]]
 class StepParams(BaseModel):
     """Keys every step accepts (spec §2.1)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # defer_build: a step model's validator is built when first used, so a task start that
+    # reads one pipeline builds only its steps' models (~20 ms less import).
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )
 
     step_type: str
     name: Identifier | None = None
