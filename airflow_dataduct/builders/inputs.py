@@ -23,6 +23,7 @@ def staged_input_kwargs(ctx: BuildContext, step: StepSpec) -> dict[str, Any]:
             "staging_prefix": ctx.staging_prefix(step.name),
             "input_layout": "listing",
             "input_uri": step.params.input_path,
+            "remove_staged": not ctx.config.staging.retain,  # only the load's own manifests
             **ctx.staging_kwargs(),
         }
     return {

@@ -53,8 +53,10 @@ class StagedInputMixin:
         self.aws_conn_id = aws_conn_id
         self.input_layout = input_layout
         self.input_uri = input_uri
-        self.remove_staged = remove_staged and input_layout == "manifest"
-        """Delete the staged input after a successful load (never an EMR output or input_path)."""
+        self.remove_staged = remove_staged and input_layout != "hadoop"
+        """After a successful load, delete ``staging_prefix``: the staged input, or for an
+        ``input_path`` the COPY manifest the load wrote there (never an EMR output, nor the
+        data at ``input_path``)."""
 
     @property
     def copy_manifest_uri(self) -> str:

@@ -144,6 +144,8 @@ def test_input_path_is_copied_through_a_manifest_of_its_objects(
         input_uri=f"s3://{moto_s3.bucket}/landing/day=1/",
         copy_options=CopyOptions(max_errors=4, replace_invalid_char="?"),
     )
+    published: list[str] = []
+    conn.on_execute = lambda sql: published.extend(moto_s3.keys("etl/events/run1/load/"))
     assert operator.execute({}) == {"table": "staging.events", "rows": 2}
     copy = next(s for s in conn.statements() if s.startswith("COPY"))
     assert copy == (
@@ -153,6 +155,7 @@ def test_input_path_is_copied_through_a_manifest_of_its_objects(
         "COMPUPDATE OFF STATUPDATE OFF MAXERROR 4 ACCEPTINVCHARS AS '?'"
     )
     assert len(sqlglot.parse(copy, read="redshift")) == 1
+    assert "etl/events/run1/load/copy.manifest" in published, "written before the COPY"
     body = client.get_object(Bucket=moto_s3.bucket, Key="etl/events/run1/load/copy.manifest")
     entries = json.loads(body["Body"].read())["entries"]
     assert [e["url"] for e in entries] == [
@@ -160,6 +163,26 @@ def test_input_path_is_copied_through_a_manifest_of_its_objects(
         f"s3://{moto_s3.bucket}/landing/day=1/part-1.gz",
     ]
     assert moto_s3.keys("landing/") == ["landing/day=1/part-0.gz", "landing/day=1/part-1.gz"]
+
+
+def test_input_path_load_removes_only_its_own_manifests_after_the_commit(
+    staged: str, moto_s3: MotoS3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = moto_s3.client()
+    client.put_object(Bucket=moto_s3.bucket, Key="landing/x/part-0", Body=b"1\tNULL\n")
+    operator = load_operator(
+        staged,
+        monkeypatch,
+        recorder(table_exists=True, copied=1),
+        "arn:aws:iam::1:role/r",
+        staging_prefix="events/run1/load",
+        input_layout="listing",
+        input_uri=f"s3://{moto_s3.bucket}/landing/x/",
+        remove_staged=True,
+    )
+    operator.execute({})
+    assert moto_s3.keys("etl/events/run1/load/") == []
+    assert moto_s3.keys("landing/") == ["landing/x/part-0"]
 
 
 def test_force_drop_table_drops_and_creates_inside_the_load_transaction(
