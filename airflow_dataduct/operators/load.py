@@ -61,7 +61,7 @@ class CreateLoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
                 self.table,
                 self.copy_manifest_uri,
                 redacted_credentials(self.iam_role),
-                self.copy_options,
+                self.shown_copy_options(self.copy_options),
             )
         else:
             self.load_sql = postgres_copy_from_stdin_sql(self.table)
@@ -94,7 +94,7 @@ def check_postgres_copy_options(options: CopyOptions | None, task_id: str) -> No
     if options.command_options is not None or not options.escape:
         raise StepFailed(
             task_id,
-            "load",
+            "create-load-redshift",
             "--command_options and --no_escape change how Redshift reads the files; the "
             "PostgreSQL warehouse reads the staged format as written (remove them to load here)",
         )

@@ -92,7 +92,7 @@ class LoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
         if self.insert_mode in ("KEEP_EXISTING", "OVERWRITE_EXISTING"):
             target = load_temp_table(target)
         if dialect is Dialect.REDSHIFT:
-            options = self.copy_options(self.compression or "gzip")
+            options = self.shown_copy_options(self.copy_options(self.compression or "gzip"))
             credentials = redacted_credentials(self.iam_role)
             sql = redshift_copy_sql(target, self.copy_manifest_uri, credentials, options)
         else:

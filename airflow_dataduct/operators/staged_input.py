@@ -15,6 +15,7 @@ import dataclasses
 import logging
 from typing import Any
 
+from airflow_dataduct.sql.copy import CopyOptions
 from airflow_dataduct.staging import (
     Manifest,
     StagingStore,
@@ -62,6 +63,14 @@ class StagedInputMixin:
     def copy_manifest_uri(self) -> str:
         """The COPY manifest a Redshift load reads (for display before the task runs)."""
         return f"{self.staging_location}/{self.staging_prefix}/copy.manifest"
+
+    def shown_copy_options(self, options: CopyOptions | None) -> CopyOptions:
+        """The COPY options shown in the rendered SQL before the task runs: an ``input_path``
+        holds Dataduct TSV (NULL as ``NULL``); compression is settled by the files then."""
+        options = options or CopyOptions()
+        if self.input_layout == "listing" and options.command_options is None:
+            return dataclasses.replace(options, null_as="NULL")
+        return options
 
     def read_input(self) -> tuple[StagingStore, Manifest]:
         """The store and the manifest of the parts to load."""

@@ -155,6 +155,8 @@ def test_input_path_is_copied_through_a_manifest_of_its_objects(
         "COMPUPDATE OFF STATUPDATE OFF MAXERROR 4 ACCEPTINVCHARS AS '?'"
     )
     assert len(sqlglot.parse(copy, read="redshift")) == 1
+    operator.prepare_sql(Dialect.REDSHIFT)
+    assert operator.load_sql == copy, "the rendered SQL is the COPY that ran"
     assert "etl/events/run1/load/copy.manifest" in published, "written before the COPY"
     body = client.get_object(Bucket=moto_s3.bucket, Key="etl/events/run1/load/copy.manifest")
     entries = json.loads(body["Body"].read())["entries"]
