@@ -191,13 +191,17 @@ class LoadPostgresParams(StepParams):
 
     @model_validator(mode="after")
     def _parameterised_insert(self) -> LoadPostgresParams:
-        from airflow_dataduct.sql.load_modes import qmark_to_format
+        from airflow_dataduct.sql.load_modes import insert_select_sql, placeholder_marks
 
         statements = split_statements(self.insert_query)
         if len(statements) != 1 or not statements[0].upper().startswith("INSERT"):
             raise ValueError("insert_query: give one INSERT ... VALUES (?, ...) statement")
-        if placeholder_count(qmark_to_format(statements[0])) == 0:
+        if placeholder_marks(statements[0]) == 0:
             raise ValueError("insert_query: no ? placeholder for the staged columns")
+        try:
+            insert_select_sql(statements[0])
+        except ValueError as exc:
+            raise ValueError(f"insert_query: {exc}") from None
         return self
 
 

@@ -1,15 +1,14 @@
 """``load-postgres``: insert staged rows into the ``postgres`` database (spec §3.7).
 
-Dataduct's ``insert_query`` is a JDBC statement with ``?`` placeholders run once per row.
-Here it runs with psycopg's ``executemany`` (pipelined) in batches of bounded size, all in one
-transaction: a bad row fails the step and nothing is committed. Generic, so the query may
-compute or reorder columns; a streaming COPY would need the columns' types up front.
+Dataduct's ``insert_query`` is a JDBC statement with ``?`` placeholders run once per row. Here
+the rows stream by ``COPY`` into a temporary table whose columns have the types PostgreSQL
+infers for the placeholders (``PREPARE``), and the statement runs once as ``INSERT ... SELECT``
+from it, all in one transaction: a bad row fails the step and nothing is committed, and memory
+does not grow with the input. The query may still compute or reorder values (``lower(?)``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -17,15 +16,26 @@ from typing import Any
 from airflow.sdk import BaseOperator
 
 from airflow_dataduct.errors import StepFailed
-from airflow_dataduct.hooks import is_postgres, source_hook
-from airflow_dataduct.interchange import parse_records
+from airflow_dataduct.hooks import POSTGRES_TYPES, connection_type
 from airflow_dataduct.operators.staged_input import StagedInputMixin
-from airflow_dataduct.sql.load_modes import qmark_to_format
-from airflow_dataduct.sql.script import placeholder_count, split_statements
+from airflow_dataduct.sql.load_modes import (
+    LOAD_ROWS,
+    insert_select_sql,
+    load_rows_table_sql,
+    numbered_placeholders,
+    placeholder_marks,
+)
+from airflow_dataduct.sql.script import split_statements
+from airflow_dataduct.staging import Manifest, StagingStore
+from airflow_dataduct.tables.model import Column, Table
+from airflow_dataduct.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
-BATCH_ROWS = 5_000
+PREPARED = "dataduct_insert_query"
+PARAMETER_TYPES_SQL = (
+    f"SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = '{PREPARED}'"
+)
 
 
 class LoadPostgresOperator(StagedInputMixin, BaseOperator):
@@ -36,61 +46,53 @@ class LoadPostgresOperator(StagedInputMixin, BaseOperator):
     template_ext: Sequence[str] = ()
     ui_color = "#d9e8fb"
 
-    def __init__(
-        self,
-        *,
-        table: str,
-        insert_query: str,
-        conn_id: str,
-        batch_rows: int = BATCH_ROWS,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *, table: str, insert_query: str, conn_id: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.table = table
-        self.insert_sql = qmark_to_format(split_statements(insert_query)[0])
+        statement = split_statements(insert_query)[0]
+        self.prepared_sql = f"PREPARE {PREPARED} AS {numbered_placeholders(statement)}"
+        """Only to learn the placeholders' types: PostgreSQL infers them from the statement."""
+        self.insert_sql = insert_select_sql(statement)
+        """What runs once the rows are copied: the query as ``INSERT ... SELECT``."""
+        self.width = placeholder_marks(statement)
         self.conn_id = conn_id
-        self.batch_rows = batch_rows
 
     def execute(self, context: Any) -> dict[str, Any]:
         store, manifest = self.read_input()
         log.info("Inserting %s into %s", self.input_description(store, manifest), self.table)
-        width = placeholder_count(self.insert_sql)
-        if manifest.columns and len(manifest.columns) != width:
+        if manifest.columns and len(manifest.columns) != self.width:
             raise StepFailed(
                 self.task_id,
                 "load-postgres",
-                f"insert_query has {width} placeholder(s) but the staged data has "
+                f"insert_query has {self.width} placeholder(s) but the staged data has "
                 f"{len(manifest.columns)} columns ({', '.join(manifest.columns)})",
             )
-        hook = source_hook(self.conn_id)
-        if not is_postgres(hook):
+        if connection_type(self.conn_id) not in POSTGRES_TYPES:
             raise StepFailed(self.task_id, "load-postgres", f"{self.conn_id} is not PostgreSQL")
+        database = Warehouse(self.conn_id)
         try:
-            inserted = self._insert(hook, store.iter_records(manifest), width)
+            staged, inserted = self._insert(database, store, manifest)
         except Exception as exc:
             raise StepFailed(self.task_id, "load-postgres", exc) from exc
-        log.info("Inserted %s rows into %s", f"{inserted:,}", self.table)
+        log.info("Inserted %s rows into %s (%s staged)", f"{inserted:,}", self.table, staged)
         self.finish_input(store)
-        return {"table": self.table, "rows": inserted}
+        return {"table": self.table, "rows": inserted, "staged_rows": staged}
 
-    def _insert(self, hook: Any, chunks: Any, width: int) -> int:
-        rows = parse_records(chunks)
-        inserted = 0
-        with contextlib.closing(hook.get_conn()) as conn:
-            conn.autocommit = False
-            try:
-                with conn.cursor() as cursor:
-                    while batch := list(itertools.islice(rows, self.batch_rows)):
-                        bad = next((r for r in batch if len(r) != width), None)
-                        if bad is not None:
-                            raise ValueError(
-                                f"row {inserted + batch.index(bad) + 1} has {len(bad)} fields, "
-                                f"insert_query takes {width}"
-                            )
-                        cursor.executemany(self.insert_sql, batch)
-                        inserted += len(batch)
-                conn.commit()
-            except BaseException:
-                conn.rollback()
-                raise
-        return inserted
+    def _insert(
+        self, database: Warehouse, store: StagingStore, manifest: Manifest
+    ) -> tuple[int, int]:
+        """Copy the rows into the temporary table, then insert them; (staged, inserted)."""
+        with database.transaction() as cursor:
+            cursor.execute(self.prepared_sql)
+            cursor.execute(PARAMETER_TYPES_SQL)
+            types = list(cursor.fetchone()[0])
+            cursor.execute(f"DEALLOCATE {PREPARED}")
+            cursor.execute(load_rows_table_sql(types))
+            rows = Table(schema=None, name=LOAD_ROWS, columns=_columns(len(types)))
+            staged = database.copy_staged(cursor, rows, store, manifest)
+            cursor.execute(self.insert_sql)
+            return staged, cursor.rowcount
+
+
+def _columns(count: int) -> tuple[Column, ...]:
+    return tuple(Column(f"c{i}", "", i) for i in range(1, count + 1))

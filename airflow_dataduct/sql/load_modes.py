@@ -8,22 +8,80 @@ import re
 from airflow_dataduct.sql.identifiers import column_list, quote_ident, quote_literal, table_ref
 from airflow_dataduct.tables.model import Table
 
-_QUOTED_OR_MARK = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|%")
+LOAD_ROWS = "dataduct_load_rows"
+"""The temporary table load-postgres copies the staged rows into."""
+_INSERT_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|\(|\)|\bVALUES\b", re.I)
 
 
-def qmark_to_format(sql: str) -> str:
-    """A JDBC-style ``?`` statement (Dataduct's ``insert_query``) in psycopg's ``%s`` style:
-    each ``?`` outside quotes becomes ``%s``, and each literal ``%`` is doubled.
+def numbered_placeholders(sql: str) -> str:
+    """A JDBC-style ``?`` statement (Dataduct's ``insert_query``) with ``$1``, ``$2``, ... in
+    place of each ``?`` outside quotes, for PostgreSQL's ``PREPARE`` (which infers their types).
 
     By hand (a regex over quoted strings): sqlparse and sqlglot both rewrite the statement."""
+    count = 0
 
-    def replace(match: re.Match[str]) -> str:
-        token = match.group(0)
-        if token == "?":
-            return "%s"
-        return token.replace("%", "%%") if token == "%" or token[0] in "'\"" else token
+    def number(match: re.Match[str]) -> str:
+        nonlocal count
+        if match.group(0) != "?":
+            return match.group(0)
+        count += 1
+        return f"${count}"
 
-    return _QUOTED_OR_MARK.sub(replace, sql)
+    return _INSERT_TOKENS.sub(number, sql)
+
+
+def placeholder_marks(sql: str) -> int:
+    """How many ``?`` placeholders ``sql`` has outside quotes."""
+    return sum(token.group(0) == "?" for token in _INSERT_TOKENS.finditer(sql))
+
+
+def insert_select_sql(sql: str, source: str = LOAD_ROWS) -> str:
+    """``INSERT INTO t (...) VALUES (e1, ..., eN) [...]`` as ``INSERT INTO t (...) SELECT e1,
+    ..., eN FROM <source> [...]``, the k-th ``?`` becoming column ``ck`` of ``source``: the
+    statement then runs once for every staged row. ValueError when it is not one ``VALUES``
+    row holding every ``?``."""
+    depth, values_at, group_start, marks = 0, -1, -1, []
+    for token in _INSERT_TOKENS.finditer(sql):
+        text = token.group(0)
+        if text.upper() == "VALUES" and depth == 0 and values_at < 0:
+            values_at = token.start()
+        elif text == "(":
+            right_after_values = values_at >= 0 and not sql[values_at + 6 : token.start()].strip()
+            if right_after_values and group_start < 0:
+                group_start = token.start()
+            depth += 1
+        elif text == ")":
+            depth -= 1
+            if depth == 0 and group_start >= 0:
+                return _select_from(sql, values_at, group_start, token.end(), marks, source)
+        elif text == "?":
+            if group_start < 0:
+                raise ValueError("every ? must be inside the VALUES (...) row")
+            marks.append(token.span())
+    raise ValueError("expected INSERT INTO <table> [(columns)] VALUES (?, ...)")
+
+
+def _select_from(
+    sql: str, values_at: int, start: int, end: int, marks: list[tuple[int, int]], source: str
+) -> str:
+    rest = sql[end:]
+    if rest.lstrip().startswith(","):
+        raise ValueError("one VALUES row only: it is inserted once per staged row")
+    if any(token.group(0) == "?" for token in _INSERT_TOKENS.finditer(rest)):
+        raise ValueError("every ? must be inside the VALUES (...) row")
+    row, cursor = [], start + 1
+    for number, (mark_start, mark_end) in enumerate(marks, 1):
+        row.append(sql[cursor:mark_start] + f"c{number}")
+        cursor = mark_end
+    row.append(sql[cursor : end - 1])
+    return f"{sql[:values_at]}SELECT {''.join(row).strip()} FROM {source}{rest}"
+
+
+def load_rows_table_sql(types: list[str]) -> str:
+    """The temporary table of the staged rows: one column ``ck`` per ``?``, of the type
+    PostgreSQL inferred for it; dropped at commit."""
+    columns = ", ".join(f"c{i} {t}" for i, t in enumerate(types, 1))
+    return f"CREATE TEMPORARY TABLE {LOAD_ROWS} ({columns}) ON COMMIT DROP"
 
 
 def primary_key_columns_sql(schema: str, table: str) -> str:

@@ -23,9 +23,11 @@ from airflow_dataduct.sql.identifiers import Dialect
 from airflow_dataduct.sql.load_modes import (
     create_load_temp_sql,
     delta_filter_clause,
+    insert_select_sql,
     merge_statements,
+    numbered_placeholders,
+    placeholder_marks,
     primary_key_columns_sql,
-    qmark_to_format,
 )
 from airflow_dataduct.sql.script import bind_arguments, placeholder_count, split_statements
 from airflow_dataduct.sql.unload import redshift_unload_sql, select_table_sql
@@ -261,10 +263,45 @@ def test_argument_count_must_match_placeholders() -> None:
     assert placeholder_count("SELECT '%s', \"%s\", 100%% FROM t WHERE a = %s") == 1
 
 
-def test_qmark_insert_becomes_psycopg_style() -> None:
-    assert qmark_to_format("INSERT INTO t (a, b, c) VALUES (?, '?%', lower(?))") == (
-        "INSERT INTO t (a, b, c) VALUES (%s, '?%%', lower(%s))"
-    )
+def test_qmark_insert_is_prepared_with_numbered_placeholders() -> None:
+    sql = "INSERT INTO t (a, b, c) VALUES (?, '?%', lower(?))"
+    assert numbered_placeholders(sql) == "INSERT INTO t (a, b, c) VALUES ($1, '?%', lower($2))"
+    assert placeholder_marks(sql) == 2
+
+
+@pytest.mark.parametrize(
+    ("insert", "expected"),
+    [
+        (
+            "INSERT INTO t (a, b, c) VALUES (?, '?%', lower(?))",
+            "INSERT INTO t (a, b, c) SELECT c1, '?%', lower(c2) FROM dataduct_load_rows",
+        ),
+        (
+            "insert into \"Values\" values (coalesce(?, 'x'), ?) on conflict (a) do nothing",
+            "insert into \"Values\" SELECT coalesce(c1, 'x'), c2 FROM dataduct_load_rows "
+            "on conflict (a) do nothing",
+        ),
+    ],
+)
+def test_qmark_insert_runs_once_as_insert_select_from_the_copied_rows(
+    insert: str, expected: str
+) -> None:
+    assert insert_select_sql(insert) == expected
+    assert len(sqlglot.parse(expected, read="postgres")) == 1
+
+
+@pytest.mark.parametrize(
+    ("insert", "message"),
+    [
+        ("INSERT INTO t SELECT ?", r"every \? must be inside the VALUES"),
+        ("INSERT INTO t VALUES (?), (?)", "one VALUES row only"),
+        ("INSERT INTO t VALUES (1) RETURNING ?", r"every \? must be inside the VALUES"),
+        ("INSERT INTO t DEFAULT VALUES", "expected INSERT INTO <table>"),
+    ],
+)
+def test_an_insert_query_of_another_shape_is_refused(insert: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        insert_select_sql(insert)
 
 
 def test_interchange_records_parse_back_in_any_chunking() -> None:
