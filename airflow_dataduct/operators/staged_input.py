@@ -92,8 +92,11 @@ class StagedInputMixin:
     def publish_copy_manifest(self, store: StagingStore, manifest: Manifest) -> None:
         """Write the COPY manifest Redshift reads, when no extract wrote one (EMR output,
         ``input_path``); the parts must be all gzip or all plain (checked by the load)."""
-        if self.input_layout != "manifest":
-            store.publish_manifest(manifest)
+        if self.input_layout == "manifest":
+            return
+        if self.input_layout == "listing" and not (self.input_uri or "").startswith("s3://"):
+            raise ValueError(f"Redshift reads from S3; input_path {self.input_uri} is not on S3")
+        store.publish_manifest(manifest)
 
     def finish_input(self, store: StagingStore) -> None:
         """After the commit, delete the staged input if asked (``staging.retain: false``). Best

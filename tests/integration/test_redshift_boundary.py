@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -216,3 +217,22 @@ def test_an_empty_extract_loads_no_rows_without_a_copy(
     assert "DELETE FROM staging.events" in conn.statements()
     assert not [s for s in conn.statements() if s.startswith("COPY")]
     assert (conn.commits, conn.rollbacks) == (1, 0)
+
+
+def test_a_local_input_path_is_refused_by_a_redshift_load_before_any_sql(
+    staged: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "part-0").write_bytes(b"1\tNULL\n")
+    conn = recorder(table_exists=True, copied=1)
+    operator = load_operator(
+        staged,
+        monkeypatch,
+        conn,
+        "arn:aws:iam::1:role/r",
+        staging_prefix="events/run1/load",
+        input_layout="listing",
+        input_uri=str(tmp_path),
+    )
+    with pytest.raises(ValueError, match=r"Redshift reads from S3; input_path .* is not on S3"):
+        operator.execute({})
+    assert conn.statements() == []
