@@ -20,6 +20,8 @@ from devstack.seed import seed_users
 ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 SOURCE_DB = "userDb"
+EXAMPLES = ROOT / "tests" / "fixtures" / "dataduct_examples"
+"""Dataduct's own example pipelines, tables and data, unchanged."""
 WAREHOUSE_DB = "warehouse"
 SEED_ROWS = 20_000
 
@@ -140,3 +142,18 @@ def moto_s3(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> MotoS3:
     s3 = MotoS3(moto_endpoint, f"dataduct-{uuid.uuid4().hex[:8]}")
     s3.client().create_bucket(Bucket=s3.bucket)
     return s3
+
+
+@pytest.fixture
+def examples(stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Dataduct's example pipelines (a copy) on the local stack: staging in a temporary folder,
+    the warehouse and connections of ``stack``."""
+    folder = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, folder)
+    config = folder / "dataduct.yaml"
+    text = config.read_text().replace(
+        "location: s3://dataduct-examples/staging", f"location: {tmp_path / 'staging'}"
+    )
+    config.write_text(text)
+    monkeypatch.setenv("DATADUCT_DEFINITIONS_DIR", str(folder))
+    return folder

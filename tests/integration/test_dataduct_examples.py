@@ -3,22 +3,19 @@ validates with Dataduct's graph, and those that need no external system run on t
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from airflow_dataduct.config import find_config
-from airflow_dataduct.loader import load_dags
 from airflow_dataduct.model.pipeline import Pipeline, pipeline_files, read_pipeline
-from tests.integration.conftest import ROOT, MotoS3, Stack
+from airflow_dataduct.s3_staging import S3StagingStore
+from tests.integration.conftest import SOURCE_DB, MotoS3, Stack
+from tests.integration.examples_support import EXAMPLES, RUN_DATE, run
 
 pytestmark = pytest.mark.integration
 
-EXAMPLES = ROOT / "tests" / "fixtures" / "dataduct_examples"
-RUN_DATE = dt.datetime(2026, 3, 1, 1, 0, tzinfo=dt.timezone.utc)
 
 GRAPHS: dict[str, dict[str, set[str]]] = {
     "example_bootstrap": {"bootstrap_override": set(), "TransformStep0": set()},
@@ -110,26 +107,6 @@ def test_example_validates_with_dataduct_graph(path: Path) -> None:
     assert graph(read_example(path)) == GRAPHS[read_example_name(path)]
 
 
-@pytest.fixture
-def examples(stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The examples on the local stack: staging in a temporary folder, the warehouse of
-    ``stack``; ``dev`` tables created as Dataduct's examples expect."""
-    folder = tmp_path / "examples"
-    shutil.copytree(EXAMPLES, folder)
-    config = folder / "dataduct.yaml"
-    text = config.read_text().replace(
-        "location: s3://dataduct-examples/staging", f"location: {tmp_path / 'staging'}"
-    )
-    config.write_text(text)
-    monkeypatch.setenv("DATADUCT_DEFINITIONS_DIR", str(folder))
-    return folder
-
-
-def run(folder: Path, dag_id: str) -> Any:
-    dag = load_dags(folder)[dag_id]
-    return dag.test(logical_date=RUN_DATE)
-
-
 def warehouse_rows(stack: Stack, sql: str) -> list[tuple[Any, ...]]:
     with stack.warehouse() as conn:
         return conn.execute(sql).fetchall()
@@ -209,3 +186,41 @@ def test_warehouse_examples_run_in_sequence(examples: Path, stack: Stack) -> Non
     assert run(examples, "example_load_redshift").state == "success"
     assert warehouse_rows(stack, loaded) == EXPECTED_TEST_TABLE
     assert run(examples, "example_sql_command").state == "success"
+
+
+def test_postgres_examples_load_from_and_extract_to_s3(
+    examples: Path, stack: Stack, moto_s3: MotoS3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """load_postgres reads s3://somebucket/somedata.csv into the config's ``postgres``
+    database with its insert_query; extract_postgres copies that table to its output_path."""
+    monkeypatch.setenv("AIRFLOW_CONN_DATADUCT_POSTGRES", stack.server.dsn(SOURCE_DB))
+    with stack.source() as source:
+        source.execute("CREATE TABLE sometable (col1 INTEGER, col2 TEXT, col3 DATE)")
+    client = moto_s3.client()
+    client.create_bucket(Bucket="somebucket")
+    body = b"1\tone\t2026-03-01\n2\tNULL\t2026-03-02\n3\ttab\\\there\tNULL\n"
+    client.put_object(Bucket="somebucket", Key="somedata.csv", Body=body)
+
+    assert run(examples, "example_load_postgres").state == "success"
+    with stack.source() as source:
+        rows = source.execute("SELECT col1, col2, col3::text FROM sometable ORDER BY 1").fetchall()
+    assert rows == [(1, "one", "2026-03-01"), (2, None, "2026-03-02"), (3, "tab\there", None)]
+
+    assert run(examples, "example_extract_postgres").state == "success"
+    exported = S3StagingStore("s3://somebucket/somedata.csv").read_manifest("")
+    assert exported.rows == 3
+
+
+def test_primary_key_check_example_writes_its_result_row(examples: Path, stack: Stack) -> None:
+    with stack.warehouse() as conn:
+        conn.execute("CREATE SCHEMA dev")
+        conn.execute("CREATE TABLE dev.test_table (id INTEGER, description VARCHAR(255))")
+        conn.execute("INSERT INTO dev.test_table VALUES (1, 'a'), (2, 'b')")
+    assert run(examples, "example_primary_key_check").state == "success"
+    rows = list((examples.parent / "staging" / "qa").rglob("*.tsv"))
+    assert [p.parent.name for p in rows] == [RUN_DATE.strftime("%Y-%m-%d")]
+    fields = rows[0].read_text().split("\t")
+    assert fields[:2] == ["dev", "test_table"] and fields[5:7] == ["1", "0"]
+    with stack.warehouse() as conn:
+        conn.execute("INSERT INTO dev.test_table VALUES (2, 'again')")
+    assert run(examples, "example_primary_key_check").state == "failed"
