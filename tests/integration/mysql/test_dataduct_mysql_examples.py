@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from airflow_dataduct.staging import LocalStagingStore
 from devstack import mariadb
 from devstack.mariadb import MariaDbServer
 from tests.integration.conftest import Stack
@@ -52,6 +53,13 @@ def test_extract_rds_example_stages_both_mysql_tables(
     assert set(manifests) == {"ExtractRdsStep0", "ExtractRdsStep1"}
     assert '"rows": 2' in manifests["ExtractRdsStep0"]
     assert '"rows": 50' in manifests["ExtractRdsStep1"]
+    store = LocalStagingStore(examples.parent / "staging")
+    [prefix] = {
+        str(p.parent.relative_to(store.root))
+        for p in store.root.rglob("ExtractRdsStep0/manifest.json")
+    }
+    records = b"".join(store.iter_records(store.read_manifest(prefix)))
+    assert records == b"1\tData\t2015-01-01\n2\tZero date\t\\N\n", "a zero date is NULL"
 
 
 def test_count_and_column_check_examples_pass_then_catch_a_difference(
