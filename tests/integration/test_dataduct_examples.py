@@ -224,3 +224,16 @@ def test_primary_key_check_example_writes_its_result_row(examples: Path, stack: 
     with stack.warehouse() as conn:
         conn.execute("INSERT INTO dev.test_table VALUES (2, 'again')")
     assert run(examples, "example_primary_key_check").state == "failed"
+
+
+def test_extract_redshift_example_stages_the_table_from_the_postgres_warehouse(
+    examples: Path, stack: Stack
+) -> None:
+    """On the PostgreSQL stand-in the extract is a COPY TO (Redshift's UNLOAD is pinned in the
+    Redshift boundary tests)."""
+    with stack.warehouse() as conn:
+        conn.execute("CREATE SCHEMA dev")
+        conn.execute("CREATE TABLE dev.categories AS SELECT g AS id FROM generate_series(1, 7) g")
+    assert run(examples, "example_extract_redshift").state == "success"
+    manifest = next((examples.parent / "staging").rglob("ExtractRedshiftStep0/manifest.json"))
+    assert '"rows": 7' in manifest.read_text()
