@@ -271,8 +271,8 @@ def test_triggered_users_run_succeeds_through_the_scheduler(ui: AirflowUi, page:
     page.get_by_text("success", exact=False).first.wait_for()
     events = ui.api("GET", "/assets/events?source_dag_id=users")["asset_events"]
     assert {e["uri"] for e in events} == {
-        "dataduct://dataduct_warehouse/staging/maestro_users",
-        "dataduct://dataduct_warehouse/prod/users",
+        "x-dataduct://dataduct_warehouse/staging/maestro_users",
+        "x-dataduct://dataduct_warehouse/prod/users",
     }, "the writing tasks updated their table assets"
     page.goto(f"{ui.base_url}/assets")
     page.get_by_text("prod.users", exact=True).first.wait_for()

@@ -237,8 +237,8 @@ def test_users_writes_its_tables_as_assets() -> None:
     users = load_dags(ROOT / "dag_definitions")["users"]
     outlets = {t.task_id: [a.uri for a in t.outlets] for t in users.tasks if t.outlets}
     assert outlets == {
-        "load_staging": ["dataduct://dataduct_warehouse/staging/maestro_users"],
-        "upsert_users": ["dataduct://dataduct_warehouse/prod/users"],
+        "load_staging": ["x-dataduct://dataduct_warehouse/staging/maestro_users"],
+        "upsert_users": ["x-dataduct://dataduct_warehouse/prod/users"],
     }
 
 
