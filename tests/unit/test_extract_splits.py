@@ -56,19 +56,6 @@ def part_bytes(root: Path, manifest: Manifest) -> list[bytes]:
     return [gzip.decompress((root / PREFIX / p.name).read_bytes()) for p in manifest.parts]
 
 
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    return tmp_path / "staging"
-
-
-@pytest.fixture
-def store(root: Path) -> LocalStagingStore:
-    """A local store that gzips its parts, as S3 staging does (local staging does not)."""
-    store = LocalStagingStore(root)
-    store.part_compression = "gzip"
-    return store
-
-
 # -- dealing records over splits --------------------------------------------------------------
 
 

@@ -39,19 +39,6 @@ def read_part(root: Path, prefix: str, name: str) -> bytes:
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
-    return tmp_path / "staging"
-
-
-@pytest.fixture
-def store(root: Path) -> LocalStagingStore:
-    """A local store that gzips its parts, as S3 staging does (local staging does not)."""
-    store = LocalStagingStore(root)
-    store.part_compression = "gzip"
-    return store
-
-
-@pytest.fixture
 def umask_022() -> Iterator[None]:
     old = os.umask(0o022)
     try:
