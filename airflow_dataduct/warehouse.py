@@ -34,7 +34,7 @@ from airflow_dataduct.sql.ddl import (
     table_exists_sql,
 )
 from airflow_dataduct.sql.identifiers import Dialect, quote_literal, table_ref
-from airflow_dataduct.staging import Manifest, StagingStore
+from airflow_dataduct.staging import COPY_MANIFEST, Manifest, StagingStore
 from airflow_dataduct.tables.model import Table
 
 log = logging.getLogger(__name__)
@@ -234,7 +234,7 @@ class Warehouse:
         if not manifest.parts:  # an empty COPY manifest fails the COPY ("no files found")
             log.info("Nothing staged under %s: no COPY", store.uri(manifest.prefix))
             return 0
-        manifest_uri = store.uri(manifest.prefix, "copy.manifest")
+        manifest_uri = store.uri(manifest.prefix, COPY_MANIFEST)
         options = copy_options_for(manifest, options)
         if not manifest_uri.startswith("s3://"):
             raise ValueError(f"Redshift loads from S3; staging location {manifest_uri} is local")

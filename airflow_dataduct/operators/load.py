@@ -6,9 +6,12 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from airflow_dataduct.errors import StepFailed
 from airflow_dataduct.operators.base import WarehouseOperator
-from airflow_dataduct.operators.redshift import redacted_credentials, redshift_credentials
+from airflow_dataduct.operators.redshift import (
+    check_postgres_copy_options,
+    redacted_credentials,
+    redshift_credentials,
+)
 from airflow_dataduct.operators.staged_input import StagedInputMixin
 from airflow_dataduct.sql.copy import (
     CopyOptions,
@@ -77,26 +80,10 @@ class CreateLoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
             extra["options"] = self.copy_options
             self.publish_copy_manifest(store, manifest)
         else:
-            check_postgres_copy_options(self.copy_options, self.task_id)
+            check_postgres_copy_options(self.copy_options, self.task_id, "create-load-redshift")
         loaded = self.warehouse.replace_contents(
             self.table, store, manifest, recreate=self.recreate_table, **extra
         )
         log.info("Replaced the contents of %s with %s rows", self.table.full_name, f"{loaded:,}")
         self.finish_input(store)
         return {"table": self.table.full_name, "rows": loaded}
-
-
-def check_postgres_copy_options(options: CopyOptions | None, task_id: str) -> None:
-    """PostgreSQL reads the staged text format itself: Redshift-only COPY options that change
-    how the files are read fail the step; the others are logged and skipped."""
-    if options is None:
-        return
-    if options.command_options is not None or not options.escape:
-        raise StepFailed(
-            task_id,
-            "create-load-redshift",
-            "--command_options and --no_escape change how Redshift reads the files; the "
-            "PostgreSQL warehouse reads the staged format as written (remove them to load here)",
-        )
-    if options.max_errors or options.replace_invalid_char is not None:
-        log.info("--max_error / --replace_invalid_char are Redshift COPY options: not used here")

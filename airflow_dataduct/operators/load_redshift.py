@@ -14,7 +14,11 @@ from typing import Any
 
 from airflow_dataduct.errors import StepFailed
 from airflow_dataduct.operators.base import WarehouseOperator
-from airflow_dataduct.operators.redshift import redacted_credentials, redshift_credentials
+from airflow_dataduct.operators.redshift import (
+    check_postgres_copy_options,
+    redacted_credentials,
+    redshift_credentials,
+)
 from airflow_dataduct.operators.staged_input import StagedInputMixin
 from airflow_dataduct.sql.copy import CopyOptions, postgres_copy_from_stdin_sql, redshift_copy_sql
 from airflow_dataduct.sql.ddl import table_columns_sql, table_exists_sql
@@ -109,10 +113,8 @@ class LoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
                 f"compression is {self.compression} but the staged files are "
                 f"{manifest.compression} ({store.uri(self.staging_prefix)})",
             )
-        if self.warehouse.dialect is Dialect.POSTGRES and (
-            self.max_errors or self.replace_invalid_char
-        ):
-            log.info("max_errors / replace_invalid_char are Redshift COPY options: ignored here")
+        if self.warehouse.dialect is Dialect.POSTGRES:
+            check_postgres_copy_options(self.copy_options("none"), self.task_id, "load-redshift")
         try:
             if self.warehouse.dialect is Dialect.REDSHIFT:
                 self.publish_copy_manifest(store, manifest)

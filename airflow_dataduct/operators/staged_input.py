@@ -17,6 +17,7 @@ from typing import Any
 
 from airflow_dataduct.sql.copy import CopyOptions
 from airflow_dataduct.staging import (
+    COPY_MANIFEST,
     Manifest,
     StagingStore,
     hadoop_output_manifest,
@@ -62,7 +63,7 @@ class StagedInputMixin:
     @property
     def copy_manifest_uri(self) -> str:
         """The COPY manifest a Redshift load reads (for display before the task runs)."""
-        return f"{self.staging_location}/{self.staging_prefix}/copy.manifest"
+        return f"{self.staging_location}/{self.staging_prefix}/{COPY_MANIFEST}"
 
     def shown_copy_options(self, options: CopyOptions | None) -> CopyOptions:
         """The COPY options shown in the rendered SQL before the task runs: an ``input_path``

@@ -16,7 +16,7 @@ import pytest
 from airflow_dataduct.cli import main
 from airflow_dataduct.config import find_config
 from airflow_dataduct.dag_factory import build_dag
-from airflow_dataduct.errors import StepFailed
+from airflow_dataduct.errors import StepFailed, WarehouseSchemaError
 from airflow_dataduct.model.pipeline import read_pipeline
 from airflow_dataduct.staging import LocalStagingStore
 from tests.integration.conftest import SOURCE_DB, WAREHOUSE_DB, Stack, recreate_database
@@ -564,7 +564,7 @@ def test_force_drop_table_recreates_a_table_whose_columns_changed(
     execute(stack, "ALTER TABLE dev.events_copy RENAME COLUMN note TO old_note")
     mismatch = build(stack, tmp_path, _create_load("[--max_error=0]"))
     run(mismatch, "ExtractRedshiftStep0")
-    with pytest.raises(Exception, match="exists with columns"):
+    with pytest.raises(WarehouseSchemaError, match="exists with columns"):
         run(mismatch, "CreateAndLoadStep0")
     dag = build(stack, tmp_path / "again", _create_load("[--force_drop_table]"))
     run(dag, "ExtractRedshiftStep0")
