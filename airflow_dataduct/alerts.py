@@ -7,14 +7,12 @@ its real error and a link to its log.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from airflow_dataduct.config import DataductConfig
+from airflow_dataduct.notifiers import NotifierSpec
 
 log = logging.getLogger(__name__)
 
@@ -22,40 +20,6 @@ SUBJECT_LIMIT = 99
 """SNS subjects must be shorter than 100 characters."""
 ERROR_LIMIT = 4000
 """Error text kept in a message (SNS messages may be 256 KB; mail readers tire sooner)."""
-
-
-def resolve_notifier(path: str) -> type:
-    """The notifier class at ``module.Class``; ValueError when it does not resolve."""
-    from airflow.sdk import BaseNotifier
-
-    module_name, _, name = path.rpartition(".")
-    try:
-        cls = getattr(importlib.import_module(module_name), name)
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f"notifier '{path}' does not resolve: {exc}") from None
-    if not (isinstance(cls, type) and issubclass(cls, BaseNotifier)):
-        raise ValueError(f"notifier '{path}' is not an Airflow BaseNotifier class")
-    return cls
-
-
-def check_notifier(path: str, args: Mapping[str, Any]) -> None:
-    """Raise ValueError unless ``path`` is a notifier class that accepts ``args``."""
-    cls = resolve_notifier(path)
-    try:
-        cls(**args)
-    except TypeError as exc:
-        raise ValueError(f"notifier '{path}' rejects its args: {exc}") from None
-
-
-@dataclass(frozen=True)
-class NotifierSpec:
-    """A configured notifier: import path and keyword arguments."""
-
-    path: str
-    args: tuple[tuple[str, Any], ...] = ()
-
-    def build(self) -> Any:
-        return resolve_notifier(self.path)(**dict(self.args))
 
 
 @dataclass(frozen=True)
@@ -71,25 +35,6 @@ class AlertSettings:
     @property
     def alerts_on_failure(self) -> bool:
         return bool(self.failure_topic_arn or self.failure_notifiers)
-
-
-def alert_settings(topic_arn: str | None, config: DataductConfig) -> AlertSettings:
-    """A pipeline's alert settings: its ``topic_arn`` wins over ``sns.failure_topic_arn``."""
-
-    def specs(kind: str) -> tuple[NotifierSpec, ...]:
-        return tuple(
-            NotifierSpec(n.notifier, tuple(sorted(n.args.items())))
-            for n in config.alerts.notifiers
-            if kind in n.on
-        )
-
-    return AlertSettings(
-        aws_conn_id=config.sns.aws_conn_id,
-        failure_topic_arn=topic_arn or config.sns.failure_topic_arn,
-        warning_topic_arn=config.sns.warning_topic_arn,
-        failure_notifiers=specs("failure"),
-        warning_notifiers=specs("warning"),
-    )
 
 
 def _run_date(context: Mapping[str, Any]) -> str:

@@ -1,4 +1,9 @@
-"""Errors raised while reading definitions: each names the file, line, column and key."""
+"""Every exception this package raises on purpose, all subclasses of :class:`DataductError`.
+
+Errors found in definitions name the file, line, column and key. This module imports nothing
+from Airflow, so the definitions layer stays importable without it; where Airflow must see an
+Airflow exception (a failed QA check is not retried), the runtime raises one from these.
+"""
 
 from __future__ import annotations
 
@@ -61,3 +66,33 @@ class StepFailed(DataductError):
         self.step = step
         self.step_type = step_type
         super().__init__(f"step '{step}' ({step_type}) failed: {cause}")
+
+
+class BrokenDefinitions(DataductError):
+    """The import error of the error-report DAG file: every broken definition, one per line."""
+
+
+class DpExpressionError(DataductError, ValueError):
+    """A Data Pipeline expression (``#{...}``) that cannot be translated."""
+
+
+class ClusterError(DataductError, ValueError):
+    """A problem with one ``emr_cluster_config`` key (or the config default behind it)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class ColumnCheckError(DataductError, ValueError):
+    """A column-check's source sample and warehouse query do not line up (a definition
+    problem)."""
+
+
+class DataQualityCheckFailed(DataductError):
+    """A QA check found the data outside its tolerance. The runtime raises Airflow's
+    ``AirflowFailException`` from it, so the task is not retried: the data would not change."""
+
+
+class TransformFailed(DataductError):
+    """A transform's program exited with a non-zero code; its output was discarded."""

@@ -46,7 +46,7 @@ def _warm_imports() -> None:
     from airflow.providers.postgres.hooks.postgres import PostgresHook
     from airflow.sdk import BaseHook
 
-    import airflow_dataduct.dag_factory  # noqa: F401
+    import airflow_dataduct.factory.dag  # noqa: F401
 
     BaseHook.get_connection("bench_warehouse")  # secrets backends load once per task process
     PostgresHook(postgres_conn_id="bench_warehouse").get_conn().close()

@@ -5,6 +5,6 @@ This file never raises: broken definitions are reported by ``dataduct_definition
 
 from pathlib import Path
 
-from airflow_dataduct.loader import load_dags
+from airflow_dataduct.factory.loader import load_dags
 
 globals().update(load_dags(Path(__file__).resolve().parent.parent / "dag_definitions"))

@@ -14,12 +14,12 @@ from typing import Any
 
 from airflow.sdk import TaskGroup
 
-from airflow_dataduct.builders.registry import STAGING_RUN, BuildContext, register
-from airflow_dataduct.config import EmrConfig
+from airflow_dataduct.builders.registry import STAGING_RUN, BuildContext
+from airflow_dataduct.model.config import EmrConfig
 from airflow_dataduct.model.dp_expressions import translate
 from airflow_dataduct.model.emr_pipeline import CLUSTER_TASKS
 from airflow_dataduct.model.pipeline import StepSpec
-from airflow_dataduct.model.steps_emr import (
+from airflow_dataduct.model.steps.emr import (
     EMR_STEP_TYPES,
     AegisthusParams,
     EmrJobParams,
@@ -105,10 +105,8 @@ def _group(
     return group
 
 
-@register("aegisthus")
-def build_aegisthus(ctx: BuildContext, step: StepSpec) -> TaskGroup:
+def build_aegisthus(ctx: BuildContext, step: StepSpec, params: AegisthusParams) -> TaskGroup:
     """Aegisthus over the table's Cassandra backup for the run's date; JSON rows out."""
-    assert isinstance(step.params, AegisthusParams)
     emr = emr_defaults(ctx)
     assert emr.aegisthus_jar and emr.cassandra_backup_location, "validated"
     table = step.cql_tables["cql_schema_definition"]
@@ -120,11 +118,8 @@ def build_aegisthus(ctx: BuildContext, step: StepSpec) -> TaskGroup:
     return _group(ctx, step, {"HadoopJarStep": jar_step})
 
 
-@register("scalding")
-def build_scalding(ctx: BuildContext, step: StepSpec) -> TaskGroup:
+def build_scalding(ctx: BuildContext, step: StepSpec, params: ScaldingParams) -> TaskGroup:
     """``hadoop jar <jar> com.twitter.scalding.Tool <job> --hdfs --input ... --output...``."""
-    params = step.params
-    assert isinstance(params, ScaldingParams)
     emr = emr_defaults(ctx)
     assert emr.scalding_jar, "validated"
     args = [params.job_name, "--hdfs", "--date", "{{ ds }}"]
@@ -152,11 +147,8 @@ def _script_uri(ctx: BuildContext, step: StepSpec, path: str) -> tuple[str, list
     return uri, [str(ctx.config.base_dir / path), uri]
 
 
-@register("emr-streaming")
-def build_emr_streaming(ctx: BuildContext, step: StepSpec) -> TaskGroup:
+def build_emr_streaming(ctx: BuildContext, step: StepSpec, params: EmrStreamingParams) -> TaskGroup:
     """Hadoop streaming in Dataduct's Hadoop 2 form (spec §3.21)."""
-    params = step.params
-    assert isinstance(params, EmrStreamingParams)
     scripts = [params.mapper, *([params.reducer] if params.reducer else [])]
     located = [_script_uri(ctx, step, s) for s in scripts]
     args = ["hadoop-streaming", *params.hadoop_params]
@@ -170,11 +162,8 @@ def build_emr_streaming(ctx: BuildContext, step: StepSpec) -> TaskGroup:
     return _group(ctx, step, {"HadoopJarStep": jar_step}, uploads)
 
 
-@register("emr-step")
-def build_emr_step(ctx: BuildContext, step: StepSpec) -> TaskGroup:
+def build_emr_step(ctx: BuildContext, step: StepSpec, params: EmrJobParams) -> TaskGroup:
     """Dataduct's raw step string: the jar, then its arguments."""
-    params = step.params
-    assert isinstance(params, EmrJobParams)
     jar, *args = split_step_string(translate(params.step_string))
     return _group(ctx, step, {"HadoopJarStep": {"Jar": jar, "Args": args}})
 

@@ -7,9 +7,9 @@ import datetime as dt
 
 from airflow.sdk import BaseOperator
 
-from airflow_dataduct.builders.registry import BuildContext, register
+from airflow_dataduct.builders.registry import BuildContext
 from airflow_dataduct.model.pipeline import StepSpec
-from airflow_dataduct.model.steps_files import (
+from airflow_dataduct.model.steps.files import (
     ExtractLocalParams,
     ExtractS3Params,
     PipelineDependenciesParams,
@@ -21,23 +21,21 @@ from airflow_dataduct.operators.extract_files import ExtractLocalOperator, Extra
 from airflow_dataduct.operators.transform import TransformOperator
 
 
-@register("extract-local")
-def build_extract_local(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    assert isinstance(step.params, ExtractLocalParams)
+def build_extract_local(
+    ctx: BuildContext, step: StepSpec, params: ExtractLocalParams
+) -> BaseOperator:
     return ExtractLocalOperator(
-        path=str(ctx.config.base_dir / step.params.path),
-        output_path=step.params.output_path,
+        path=str(ctx.config.base_dir / params.path),
+        output_path=params.output_path,
         staging_prefix=ctx.staging_prefix(step.name),
         **ctx.staging_kwargs(),
         **ctx.task_kwargs(step),
     )
 
 
-@register("extract-s3")
-def build_extract_s3(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    assert isinstance(step.params, ExtractS3Params)
+def build_extract_s3(ctx: BuildContext, step: StepSpec, params: ExtractS3Params) -> BaseOperator:
     return ExtractS3Operator(
-        uri=step.params.uri,
+        uri=params.uri,
         staging_prefix=ctx.staging_prefix(step.name),
         **ctx.staging_kwargs(),
         **ctx.task_kwargs(step),
@@ -60,7 +58,7 @@ def _program(ctx: BuildContext, params: TransformParams) -> dict[str, str | None
 def _input_location(ctx: BuildContext, source: str) -> str:
     """A staging prefix, or the ``s3://`` output of an EMR step (a plain prefix, no manifest)."""
     from airflow_dataduct.builders.emr import output_uri
-    from airflow_dataduct.model.steps_emr import EMR_STEP_TYPES
+    from airflow_dataduct.model.steps.emr import EMR_STEP_TYPES
 
     producer = ctx.pipeline.output_nodes.get(source)
     node = source if producer else None
@@ -69,10 +67,7 @@ def _input_location(ctx: BuildContext, source: str) -> str:
     return ctx.staging_prefix(source)
 
 
-@register("transform")
-def build_transform(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    params = step.params
-    assert isinstance(params, TransformParams)
+def build_transform(ctx: BuildContext, step: StepSpec, params: TransformParams) -> BaseOperator:
     inputs = [[i.subdir or "", _input_location(ctx, i.source)] for i in step.inputs]
     return TransformOperator(
         arguments=params.arguments(),
@@ -87,10 +82,9 @@ def build_transform(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     )
 
 
-@register("qa-transform")
-def build_qa_transform(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    params = step.params
-    assert isinstance(params, QATransformParams)
+def build_qa_transform(
+    ctx: BuildContext, step: StepSpec, params: QATransformParams
+) -> BaseOperator:
     return qa_program_task(ctx, step, params.arguments(), **_program(ctx, params))
 
 
@@ -111,10 +105,9 @@ def qa_program_task(
     )
 
 
-@register("pipeline-dependencies")
-def build_pipeline_dependencies(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    params = step.params
-    assert isinstance(params, PipelineDependenciesParams)
+def build_pipeline_dependencies(
+    ctx: BuildContext, step: StepSpec, params: PipelineDependenciesParams
+) -> BaseOperator:
     prefix = ctx.config.defaults.name_prefix
 
     def dag_ids(names: list[str]) -> list[str]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from airflow.sdk import BaseOperator
 
 from airflow_dataduct.builders.files import qa_program_task
-from airflow_dataduct.builders.registry import BuildContext, register
+from airflow_dataduct.builders.registry import BuildContext
 from airflow_dataduct.model.pipeline import StepSpec
-from airflow_dataduct.model.steps import QaLogParams
-from airflow_dataduct.model.steps_qa import ColumnCheckParams
+from airflow_dataduct.model.steps.base import QaLogParams
+from airflow_dataduct.model.steps.qa import ColumnCheckParams
 from airflow_dataduct.operators.column_check import ColumnCheckOperator
 from airflow_dataduct.sql.column_check import (
     dataduct_destination_sql,
@@ -22,13 +22,12 @@ from airflow_dataduct.sql.text import strip_statement
 from airflow_dataduct.tables.model import Table
 
 
-@register("column-check")
-def build_column_check(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    params = step.params
-    assert isinstance(params, ColumnCheckParams)
+def build_column_check(
+    ctx: BuildContext, step: StepSpec, params: ColumnCheckParams
+) -> BaseOperator:
     table = step.tables.get("destination_table_definition")
     if params.program is not None:
-        return check_program_task(ctx, step, _column_check_arguments(params, table))
+        return check_program_task(ctx, step, params, _column_check_arguments(params, table))
     return ColumnCheckOperator(
         source_conn_id=ctx.host_conn_id(params.source_host),
         source_sample_sql=source_sample_sql(
@@ -50,14 +49,13 @@ def build_column_check(ctx: BuildContext, step: StepSpec) -> BaseOperator:
 
 
 def check_program_task(
-    ctx: BuildContext, step: StepSpec, check_arguments: list[str]
+    ctx: BuildContext, step: StepSpec, params: QaLogParams, check_arguments: list[str]
 ) -> BaseOperator:
     """A QA check run by the step's ``command``/``script`` instead of the built-in check, as
     Dataduct ran it: a qa-transform whose program gets the step's ``script_arguments``, the
     check's own arguments, ``--log_to_s3`` when set, then ``--test_name`` (and
     ``--sns_topic_arn``). The program's exit code decides."""
-    params = step.params
-    assert isinstance(params, QaLogParams) and params.program is not None
+    assert params.program is not None, "called for a check run by its program"
     arguments = [*params.script_arguments, *check_arguments]
     if params.log_to_s3:
         arguments.append("--log_to_s3")

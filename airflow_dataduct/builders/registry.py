@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from airflow.sdk import BaseOperator
+from airflow.sdk import BaseOperator, TaskGroup
 
-from airflow_dataduct.config import DataductConfig
+from airflow_dataduct.alerts import AlertSettings, NotifierSpec
+from airflow_dataduct.model.config import DataductConfig
 from airflow_dataduct.model.pipeline import Pipeline, StepSpec
+from airflow_dataduct.model.steps.base import StepParams
+from airflow_dataduct.qa.outcome import QaPolicy
 
 STAGING_RUN = "{{ run_id | dataduct_path }}"
 """The run's part of a staging path, rendered when the task runs."""
@@ -74,9 +77,6 @@ class BuildContext:
 
     def qa_kwargs(self, step: StepSpec) -> dict[str, Any]:
         """``qa_policy`` of a QA check operator: warn or fail, alerts, and the history table."""
-        from airflow_dataduct.alerts import alert_settings
-        from airflow_dataduct.qa_outcome import QaPolicy
-
         policy = QaPolicy(
             pipeline=self.pipeline.dag_id,
             warn=self.config.qa.on_failure == "warn",
@@ -108,15 +108,40 @@ def step_doc(step: StepSpec) -> str:
     return "\n".join(lines)
 
 
-Builder = Callable[[BuildContext, StepSpec], BaseOperator]
-BUILDERS: dict[str, Builder] = {}
+P = TypeVar("P", bound=StepParams)
 
 
-def register(step_type: str) -> Callable[[Builder], Builder]:
-    """Register the builder of ``step_type`` (a later registration overrides a built-in)."""
+@dataclass(frozen=True)
+class StepBuilder(Generic[P]):
+    """A step type's registration: its parameter model and the function that builds its task
+    (an operator or a task group) from a validated step of that model."""
 
-    def decorate(builder: Builder) -> Builder:
-        BUILDERS[step_type] = builder
-        return builder
+    params: type[P]
+    build: Callable[[BuildContext, StepSpec, P], BaseOperator | TaskGroup]
 
-    return decorate
+    def __call__(self, ctx: BuildContext, step: StepSpec) -> BaseOperator | TaskGroup:
+        if not isinstance(step.params, self.params):
+            raise TypeError(
+                f"step '{step.name}' ({step.step_type}) has {type(step.params).__name__} "
+                f"parameters; its builder takes {self.params.__name__}"
+            )
+        return self.build(ctx, step, step.params)
+
+
+def alert_settings(topic_arn: str | None, config: DataductConfig) -> AlertSettings:
+    """A pipeline's alert settings: its ``topic_arn`` wins over ``sns.failure_topic_arn``."""
+
+    def specs(kind: str) -> tuple[NotifierSpec, ...]:
+        return tuple(
+            NotifierSpec(n.notifier, tuple(sorted(n.args.items())))
+            for n in config.alerts.notifiers
+            if kind in n.on
+        )
+
+    return AlertSettings(
+        aws_conn_id=config.sns.aws_conn_id,
+        failure_topic_arn=topic_arn or config.sns.failure_topic_arn,
+        warning_topic_arn=config.sns.warning_topic_arn,
+        failure_notifiers=specs("failure"),
+        warning_notifiers=specs("warning"),
+    )

@@ -9,10 +9,9 @@ from typing import Any
 from airflow.sdk import BaseOperator, TaskGroup
 
 from airflow_dataduct.builders.inputs import load_runner_kwargs, staged_input_kwargs
-from airflow_dataduct.builders.registry import BuildContext, register
+from airflow_dataduct.builders.registry import BuildContext
 from airflow_dataduct.model.pipeline import StepSpec
-from airflow_dataduct.model.steps import UpsertParams
-from airflow_dataduct.model.steps_sql import (
+from airflow_dataduct.model.steps.sql import (
     CreateUpdateSqlParams,
     DeltaLoadParams,
     ExtractPostgresParams,
@@ -21,6 +20,7 @@ from airflow_dataduct.model.steps_sql import (
     LoadRedshiftParams,
     LoadReloadPkParams,
     SqlCommandParams,
+    UpsertParams,
 )
 from airflow_dataduct.operators.checks import PrimaryKeyCheckOperator
 from airflow_dataduct.operators.extract_rds import ExtractRdsOperator
@@ -42,10 +42,10 @@ def script_text(ctx: BuildContext, command: str | None, script: str | None) -> s
     return (ctx.config.base_dir / script).read_text(encoding="utf-8")
 
 
-def upsert_task(ctx: BuildContext, step: StepSpec, **overrides: Any) -> BaseOperator:
+def upsert_task(
+    ctx: BuildContext, step: StepSpec, params: UpsertParams, **overrides: Any
+) -> BaseOperator:
     """The operator of an upsert-family step (upsert, reload, delta-load)."""
-    params = step.params
-    assert isinstance(params, UpsertParams)
     destination = step.tables["destination"]
     filter_clause = params.filter_clause
     if isinstance(params, DeltaLoadParams):
@@ -69,16 +69,9 @@ def upsert_task(ctx: BuildContext, step: StepSpec, **overrides: Any) -> BaseOper
     )
 
 
-@register("reload")
-@register("delta-load")
-def build_upsert_family(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    return upsert_task(ctx, step)
-
-
-@register("create-update-sql")
-def build_create_update_sql(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    params = step.params
-    assert isinstance(params, CreateUpdateSqlParams)
+def build_create_update_sql(
+    ctx: BuildContext, step: StepSpec, params: CreateUpdateSqlParams
+) -> BaseOperator:
     return CreateUpdateSqlOperator(
         table=step.tables["table_definition"],
         sql=script_text(ctx, params.command, params.script),
@@ -90,10 +83,7 @@ def build_create_update_sql(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     )
 
 
-@register("sql-command")
-def build_sql_command(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    params = step.params
-    assert isinstance(params, SqlCommandParams)
+def build_sql_command(ctx: BuildContext, step: StepSpec, params: SqlCommandParams) -> BaseOperator:
     return SqlCommandOperator(
         sql=script_text(ctx, params.command, params.script),
         script_arguments=params.script_arguments,
@@ -104,12 +94,11 @@ def build_sql_command(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     )
 
 
-@register("load-reload-pk")
-def build_load_reload_pk(ctx: BuildContext, step: StepSpec) -> TaskGroup:
+def build_load_reload_pk(
+    ctx: BuildContext, step: StepSpec, params: LoadReloadPkParams
+) -> TaskGroup:
     """Dataduct's three activities as one task group named by the step: create_and_load
     (staging table) -> reload (production from staging) -> primary_key_check."""
-    params = step.params
-    assert isinstance(params, LoadReloadPkParams)
     staging = step.tables["staging_table_definition"]
     production = step.tables["production_table_definition"]
     base = ctx.task_kwargs(step)
@@ -144,10 +133,9 @@ def build_load_reload_pk(ctx: BuildContext, step: StepSpec) -> TaskGroup:
     return group
 
 
-@register("extract-redshift")
-def build_extract_redshift(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    params = step.params
-    assert isinstance(params, ExtractRedshiftParams)
+def build_extract_redshift(
+    ctx: BuildContext, step: StepSpec, params: ExtractRedshiftParams
+) -> BaseOperator:
     return ExtractRedshiftOperator(
         schema=params.schema_,
         table=params.table,
@@ -158,10 +146,9 @@ def build_extract_redshift(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     )
 
 
-@register("extract-postgres")
-def build_extract_postgres(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    params = step.params
-    assert isinstance(params, ExtractPostgresParams)
+def build_extract_postgres(
+    ctx: BuildContext, step: StepSpec, params: ExtractPostgresParams
+) -> BaseOperator:
     return ExtractRdsOperator(
         sql=params.sql or "",
         table=params.table,
@@ -171,10 +158,9 @@ def build_extract_postgres(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     )
 
 
-@register("load-redshift")
-def build_load_redshift(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    params = step.params
-    assert isinstance(params, LoadRedshiftParams)
+def build_load_redshift(
+    ctx: BuildContext, step: StepSpec, params: LoadRedshiftParams
+) -> BaseOperator:
     return LoadRedshiftOperator(
         schema=params.schema_,
         table=params.table,
@@ -189,10 +175,9 @@ def build_load_redshift(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     )
 
 
-@register("load-postgres")
-def build_load_postgres(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    params = step.params
-    assert isinstance(params, LoadPostgresParams)
+def build_load_postgres(
+    ctx: BuildContext, step: StepSpec, params: LoadPostgresParams
+) -> BaseOperator:
     return LoadPostgresOperator(
         table=params.table,
         insert_query=params.insert_query,
@@ -200,6 +185,3 @@ def build_load_postgres(ctx: BuildContext, step: StepSpec) -> BaseOperator:
         **staged_input_kwargs(ctx, step),
         **ctx.task_kwargs(step),
     )
-
-
-__all__ = ["script_text", "upsert_task"]

@@ -6,14 +6,14 @@ from airflow.sdk import BaseOperator
 
 from airflow_dataduct.builders.inputs import load_runner_kwargs, staged_input_kwargs
 from airflow_dataduct.builders.qa import check_program_task
-from airflow_dataduct.builders.registry import BuildContext, register
+from airflow_dataduct.builders.registry import BuildContext
 from airflow_dataduct.builders.sql import upsert_task
 from airflow_dataduct.model.pipeline import StepSpec
-from airflow_dataduct.model.steps import (
-    CountCheckParams,
+from airflow_dataduct.model.steps.qa import CountCheckParams, PrimaryKeyCheckParams
+from airflow_dataduct.model.steps.sql import (
     CreateLoadRedshiftParams,
     ExtractRdsParams,
-    PrimaryKeyCheckParams,
+    UpsertParams,
 )
 from airflow_dataduct.operators import (
     CountCheckOperator,
@@ -25,10 +25,7 @@ from airflow_dataduct.sql.checks import count_sql, count_table_sql, dataduct_cou
 from airflow_dataduct.tables.model import Table
 
 
-@register("extract-rds")
-def build_extract_rds(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    params = step.params
-    assert isinstance(params, ExtractRdsParams)
+def build_extract_rds(ctx: BuildContext, step: StepSpec, params: ExtractRdsParams) -> BaseOperator:
     return ExtractRdsOperator(
         sql=params.sql or "",
         table=params.table,
@@ -40,10 +37,9 @@ def build_extract_rds(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     )
 
 
-@register("create-load-redshift")
-def build_create_load(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    params = step.params
-    assert isinstance(params, CreateLoadRedshiftParams)
+def build_create_load(
+    ctx: BuildContext, step: StepSpec, params: CreateLoadRedshiftParams
+) -> BaseOperator:
     return CreateLoadRedshiftOperator(
         table=step.tables["table_definition"],
         iam_role=ctx.config.warehouse.iam_role,
@@ -54,18 +50,17 @@ def build_create_load(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     )
 
 
-@register("upsert")
-def build_upsert(ctx: BuildContext, step: StepSpec) -> BaseOperator:
+def build_upsert(ctx: BuildContext, step: StepSpec, params: UpsertParams) -> BaseOperator:
     """Dataduct's upsert; reload and delta-load share it (airflow_dataduct.builders.sql)."""
-    return upsert_task(ctx, step)
+    return upsert_task(ctx, step, params)
 
 
-@register("primary-key-check")
-def build_primary_key_check(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    assert isinstance(step.params, PrimaryKeyCheckParams)
+def build_primary_key_check(
+    ctx: BuildContext, step: StepSpec, params: PrimaryKeyCheckParams
+) -> BaseOperator:
     table = step.tables["table_definition"]
-    if step.params.program is not None:
-        return check_program_task(ctx, step, [f"--table={table.source_sql.strip()}"])
+    if params.program is not None:
+        return check_program_task(ctx, step, params, [f"--table={table.source_sql.strip()}"])
     return PrimaryKeyCheckOperator(
         table=table,
         test_name=ctx.test_name(step),
@@ -75,13 +70,10 @@ def build_primary_key_check(ctx: BuildContext, step: StepSpec) -> BaseOperator:
     )
 
 
-@register("count-check")
-def build_count_check(ctx: BuildContext, step: StepSpec) -> BaseOperator:
-    params = step.params
-    assert isinstance(params, CountCheckParams)
+def build_count_check(ctx: BuildContext, step: StepSpec, params: CountCheckParams) -> BaseOperator:
     table = step.tables.get("destination_table_definition")
     if params.program is not None:
-        return check_program_task(ctx, step, _count_check_arguments(params, table))
+        return check_program_task(ctx, step, params, _count_check_arguments(params, table))
     destination = (
         count_table_sql(table)
         if table is not None

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from airflow_dataduct.errors import DpExpressionError
+
 S3_BASE_PATH = "{S3_BASE_PATH}"
 
 TIMES = {
@@ -68,10 +70,6 @@ _JODA = [
 ]
 _JODA_TOKEN = re.compile("|".join(re.escape(j) for j, _ in _JODA) + r"|'[^']*'|[A-Za-z]|.", re.S)
 _JODA_MAP = dict(_JODA)
-
-
-class DpExpressionError(ValueError):
-    """A DP expression that cannot be translated."""
 
 
 def joda_to_strftime(pattern: str) -> str:

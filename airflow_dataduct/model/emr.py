@@ -13,7 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from airflow_dataduct.config import EmrConfig
+from airflow_dataduct.errors import ClusterError
+from airflow_dataduct.model.config import EmrConfig
 
 HADOOP2_RELEASE = "emr-5.36.2"
 """The newest EMR release line with Hadoop 2 (2.10): where Dataduct's AMIs 1.x-3.x and
@@ -274,11 +275,3 @@ def resolve_cluster(keys: EmrClusterConfig | None, defaults: EmrConfig) -> EmrCl
 
 def _first(value: int | None, default: int) -> int:
     return default if value is None else value
-
-
-class ClusterError(ValueError):
-    """A problem with one ``emr_cluster_config`` key (or the config default behind it)."""
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
-        self.key = key

@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from airflow_dataduct.config import DataductConfig, EmrConfig
-from airflow_dataduct.errors import DefinitionError
+from airflow_dataduct.errors import ClusterError, DefinitionError
+from airflow_dataduct.model.config import DataductConfig, EmrConfig
 from airflow_dataduct.model.cql import CqlTable, parse_cql_file
-from airflow_dataduct.model.emr import ClusterError, EmrCluster, EmrClusterConfig, resolve_cluster
-from airflow_dataduct.model.steps_emr import EMR_STEP_TYPES
+from airflow_dataduct.model.emr import EmrCluster, EmrClusterConfig, resolve_cluster
+from airflow_dataduct.model.steps.emr import EMR_STEP_TYPES
 
 CLUSTER_TASKS = ("create_emr_cluster", "terminate_emr_cluster")
 """Task ids of the shared cluster's setup and teardown; no step may take them."""

@@ -14,7 +14,7 @@ from airflow_dataduct.errors import Location
 from airflow_dataduct.model.yaml_source import SourceMap, load_yaml_file
 
 if TYPE_CHECKING:
-    from airflow_dataduct.config import DataductConfig
+    from airflow_dataduct.model.config import DataductConfig
 
 CONFIG_ROOT = "<config>"
 """First element of a key path that lies in the config file rather than the pipeline."""

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from airflow_dataduct.types import SnsArn
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from airflow_dataduct.config import DataductConfig, SnsArn
-from airflow_dataduct.errors import DefinitionError, DefinitionErrors, Location
+from airflow_dataduct.errors import DefinitionError, DefinitionErrors, DpExpressionError, Location
+from airflow_dataduct.model.config import DataductConfig
 from airflow_dataduct.model.cql import CqlTable
-from airflow_dataduct.model.dp_expressions import DpExpressionError, translate_values
+from airflow_dataduct.model.dp_expressions import translate_values
 from airflow_dataduct.model.emr import EmrCluster, EmrClusterConfig
 from airflow_dataduct.model.emr_pipeline import check_emr, load_cql_tables
 from airflow_dataduct.model.lifecycle import RawStep, Sources, lifecycle_steps
@@ -27,12 +28,9 @@ from airflow_dataduct.model.schedule import (
     parse_schedule,
     parse_time_delta,
 )
-from airflow_dataduct.model.steps import (
-    STEP_KINDS,
-    STEP_MODELS,
-    StepParams,
-)
-from airflow_dataduct.model.steps import _as_list as as_list  # one name or a list
+from airflow_dataduct.model.steps import STEP_KINDS, STEP_MODELS
+from airflow_dataduct.model.steps.base import StepParams
+from airflow_dataduct.model.steps.base import _as_list as as_list  # one name or a list
 from airflow_dataduct.model.validation import suggest, to_definition_errors
 from airflow_dataduct.model.yaml_source import SourceMap, load_yaml_text, read_definition
 from airflow_dataduct.tables.ddl import parse_table_file

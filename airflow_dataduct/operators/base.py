@@ -7,8 +7,8 @@ from typing import Any
 
 from airflow.sdk import BaseOperator
 
+from airflow_dataduct.connections.warehouse import Warehouse
 from airflow_dataduct.sql.identifiers import Dialect
-from airflow_dataduct.warehouse import Warehouse
 
 
 class WarehouseOperator(BaseOperator):

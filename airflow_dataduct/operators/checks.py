@@ -7,12 +7,10 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowFailException
-
-from airflow_dataduct.hooks import connection_type, source_hook
+from airflow_dataduct.connections.hooks import connection_type, source_hook
 from airflow_dataduct.operators.base import WarehouseOperator
-from airflow_dataduct.qa_history import first_table
-from airflow_dataduct.qa_outcome import QaPolicy, finish_check
+from airflow_dataduct.qa.history import first_table
+from airflow_dataduct.qa.outcome import QaPolicy, finish_check
 from airflow_dataduct.sql.checks import (
     duplicate_sample_sql,
     duplicate_summary_sql,
@@ -23,10 +21,6 @@ from airflow_dataduct.sql.source import SourceDialect, count_source_table_sql
 from airflow_dataduct.tables.model import Table
 
 log = logging.getLogger(__name__)
-
-
-class DataQualityCheckFailed(AirflowFailException):
-    """A QA check found the data outside its tolerance (not retried: the data would not change)."""
 
 
 def report(result: dict[str, Any]) -> dict[str, Any]:

@@ -7,12 +7,13 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from airflow_dataduct.hooks import is_mysql, source_hook
+from airflow_dataduct.connections.hooks import is_mysql, source_hook
+from airflow_dataduct.errors import ColumnCheckError
 from airflow_dataduct.operators.base import WarehouseOperator
 from airflow_dataduct.operators.checks import report
-from airflow_dataduct.qa_compare import Comparison, compare_rows
-from airflow_dataduct.qa_history import first_table
-from airflow_dataduct.qa_outcome import QaPolicy, finish_check
+from airflow_dataduct.qa.compare import Comparison, compare_rows
+from airflow_dataduct.qa.history import first_table
+from airflow_dataduct.qa.outcome import QaPolicy, finish_check
 from airflow_dataduct.sql.column_check import KEYS_PER_QUERY, bind_key_set, destination_table_sql
 from airflow_dataduct.tables.model import Table
 
@@ -22,17 +23,13 @@ MYSQL_BIT = 16
 Row = tuple[Any, ...]
 
 
-class ColumnCheckError(ValueError):
-    """The source sample and the warehouse query do not line up (a definition problem)."""
-
-
 class ColumnCheckOperator(WarehouseOperator):
     """Compare a sample of the source query's rows with the warehouse rows of the same keys.
 
     The source sample is ``source_sample_sql``; its key columns are at ``key_positions``. The
     warehouse query returns the key columns first, then the value columns, for the keys bound
     in place of ``PRIMARY_KEY_SET``. Values are normalised before comparing
-    (:mod:`airflow_dataduct.qa_compare`). Missing keys are counted, not compared.
+    (:mod:`airflow_dataduct.qa.compare`). Missing keys are counted, not compared.
     """
 
     template_fields: Sequence[str] = ("source_sample_sql", "destination_sql")

@@ -2,8 +2,9 @@
 
 Both leave a manifest under the step's staging prefix, so a load or a transform reads them like
 any extract's output. The data stays in Dataduct's TSV (NULL as the literal ``NULL``; see
-:mod:`airflow_dataduct.dataduct_tsv`), marked so in the manifest, and loads convert it on the
-way. The manifest's row count is the number of records a load will read (blank lines skipped).
+:mod:`airflow_dataduct.staging.dataduct_tsv`), marked so in the manifest, and loads convert it
+on the way. The manifest's row count is the number of records a load will read (blank lines
+skipped).
 """
 
 from __future__ import annotations
@@ -19,16 +20,10 @@ from typing import Any
 
 from airflow.sdk import BaseOperator
 
-from airflow_dataduct import dataduct_tsv
-from airflow_dataduct.staging import (
-    READ_CHUNK,
-    Manifest,
-    Part,
-    StagingStore,
-    copy_staged,
-    listing_manifest,
-    open_store,
-)
+from airflow_dataduct.staging import dataduct_tsv
+from airflow_dataduct.staging.locations import copy_staged, listing_manifest, open_store
+from airflow_dataduct.staging.manifest import Manifest, Part
+from airflow_dataduct.staging.store import READ_CHUNK, StagingStore
 
 log = logging.getLogger(__name__)
 

@@ -14,21 +14,17 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from airflow_dataduct.connections.redshift import redacted_credentials, redshift_credentials
 from airflow_dataduct.errors import StepFailed
 from airflow_dataduct.operators.base import WarehouseOperator
-from airflow_dataduct.operators.extract_rds import stream_postgres
-from airflow_dataduct.operators.redshift import redacted_credentials, redshift_credentials
+from airflow_dataduct.sources.postgres import stream_postgres
 from airflow_dataduct.sql.copy import postgres_copy_to_stdout_sql
 from airflow_dataduct.sql.identifiers import Dialect
 from airflow_dataduct.sql.unload import redshift_unload_sql, select_table_sql
-from airflow_dataduct.staging import (
-    Manifest,
-    Part,
-    StagedWriter,
-    StagingStore,
-    copy_staged,
-    open_store,
-)
+from airflow_dataduct.staging.locations import copy_staged, open_store
+from airflow_dataduct.staging.manifest import Manifest, Part
+from airflow_dataduct.staging.store import StagingStore
+from airflow_dataduct.staging.writer import StagedWriter
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +112,7 @@ class ExtractRedshiftOperator(WarehouseOperator):
 
     def _copy_out(self, store: StagingStore) -> Manifest:
         def writer_factory(columns: tuple[str, ...]) -> StagedWriter:
-            return store.writer(self.staging_prefix, self.part_size, columns)
+            return StagedWriter(store, self.staging_prefix, self.part_size, columns)
 
         query = select_table_sql(self.schema, self.table)
         writer = stream_postgres(self.warehouse.hook, query, writer_factory)

@@ -6,12 +6,12 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from airflow_dataduct.operators.base import WarehouseOperator
-from airflow_dataduct.operators.redshift import (
+from airflow_dataduct.connections.redshift import (
     check_postgres_copy_options,
     redacted_credentials,
     redshift_credentials,
 )
+from airflow_dataduct.operators.base import WarehouseOperator
 from airflow_dataduct.operators.staged_input import StagedInputMixin
 from airflow_dataduct.sql.copy import (
     CopyOptions,

@@ -15,8 +15,9 @@ from typing import Any
 
 from airflow.sdk import BaseOperator
 
+from airflow_dataduct.connections.hooks import POSTGRES_TYPES, connection_type
+from airflow_dataduct.connections.warehouse import Warehouse
 from airflow_dataduct.errors import StepFailed
-from airflow_dataduct.hooks import POSTGRES_TYPES, connection_type
 from airflow_dataduct.operators.staged_input import StagedInputMixin
 from airflow_dataduct.sql.load_modes import (
     LOAD_ROWS,
@@ -26,9 +27,9 @@ from airflow_dataduct.sql.load_modes import (
     placeholder_marks,
 )
 from airflow_dataduct.sql.script import split_statements
-from airflow_dataduct.staging import Manifest, StagingStore
+from airflow_dataduct.staging.manifest import Manifest
+from airflow_dataduct.staging.store import StagingStore
 from airflow_dataduct.tables.model import Column, Table
-from airflow_dataduct.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 

@@ -12,13 +12,18 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from airflow_dataduct.errors import StepFailed
-from airflow_dataduct.operators.base import WarehouseOperator
-from airflow_dataduct.operators.redshift import (
+from airflow_dataduct.connections.redshift import (
     check_postgres_copy_options,
     redacted_credentials,
     redshift_credentials,
 )
+from airflow_dataduct.connections.warehouse import (
+    check_loaded_count,
+    clear_table_sql,
+    lock_table_sql,
+)
+from airflow_dataduct.errors import StepFailed
+from airflow_dataduct.operators.base import WarehouseOperator
 from airflow_dataduct.operators.staged_input import StagedInputMixin
 from airflow_dataduct.sql.copy import CopyOptions, postgres_copy_from_stdin_sql, redshift_copy_sql
 from airflow_dataduct.sql.ddl import table_columns_sql, table_exists_sql
@@ -29,9 +34,9 @@ from airflow_dataduct.sql.load_modes import (
     merge_statements,
     primary_key_columns_sql,
 )
-from airflow_dataduct.staging import Manifest, StagingStore
+from airflow_dataduct.staging.manifest import Manifest
+from airflow_dataduct.staging.store import StagingStore
 from airflow_dataduct.tables.model import Column, Table
-from airflow_dataduct.warehouse import check_loaded_count, clear_table_sql, lock_table_sql
 
 log = logging.getLogger(__name__)
 

@@ -16,14 +16,9 @@ import logging
 from typing import Any
 
 from airflow_dataduct.sql.copy import CopyOptions
-from airflow_dataduct.staging import (
-    COPY_MANIFEST,
-    Manifest,
-    StagingStore,
-    hadoop_output_manifest,
-    listing_manifest,
-    open_store,
-)
+from airflow_dataduct.staging.locations import hadoop_output_manifest, listing_manifest, open_store
+from airflow_dataduct.staging.manifest import COPY_MANIFEST, Manifest
+from airflow_dataduct.staging.store import StagingStore
 
 log = logging.getLogger(__name__)
 

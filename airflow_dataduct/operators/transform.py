@@ -31,26 +31,17 @@ from pathlib import Path
 from typing import IO, Any
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowException
 
-from airflow_dataduct import dataduct_tsv
-from airflow_dataduct.interchange import FORMAT_NAME as INTERCHANGE
+from airflow_dataduct.errors import TransformFailed
 from airflow_dataduct.operators.extract_files import commit_parts, stage_file
-from airflow_dataduct.staging import (
-    Manifest,
-    Part,
-    StagingStore,
-    copy_staged,
-    listing_manifest,
-    open_store,
-)
+from airflow_dataduct.staging import dataduct_tsv
+from airflow_dataduct.staging.interchange import FORMAT_NAME as INTERCHANGE
+from airflow_dataduct.staging.locations import copy_staged, listing_manifest, open_store
+from airflow_dataduct.staging.manifest import Manifest, Part
+from airflow_dataduct.staging.store import StagingStore
 
 log = logging.getLogger(__name__)
 STDERR_TAIL_LINES = 20
-
-
-class TransformFailed(AirflowException):
-    """The program exited with a non-zero code; its output was discarded."""
 
 
 def local_name(part: Part) -> str:

@@ -41,6 +41,11 @@ def postgres_type(data_type: str) -> str:
     return _POSTGRES_TYPES.get(base, base) + args
 
 
+def column_type(data_type: str, dialect: Dialect) -> str:
+    """A definition's column type as the dialect spells it."""
+    return postgres_type(data_type) if dialect is Dialect.POSTGRES else data_type
+
+
 def _postgres_default(expression: str) -> str:
     """Redshift-only default functions, in PostgreSQL terms."""
     return re.sub(r"(?i)\bgetdate\s*\(\s*\)|\bsysdate\b", "now()", expression)

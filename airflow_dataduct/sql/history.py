@@ -12,8 +12,8 @@ matches nothing when a key is NULL), and columns are matched by name, not positi
 
 from __future__ import annotations
 
+from airflow_dataduct.sql.ddl import column_type
 from airflow_dataduct.sql.identifiers import Dialect, column_list, quote_ident, table_ref
-from airflow_dataduct.sql.upsert import column_type
 from airflow_dataduct.tables.model import Table
 
 EFFECTIVE = "effective_ts"

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from airflow_dataduct.sql.ddl import postgres_type
+from airflow_dataduct.sql.ddl import column_type
+from airflow_dataduct.sql.history import history_statements
 from airflow_dataduct.sql.identifiers import Dialect, column_list, quote_ident, table_ref
 from airflow_dataduct.sql.text import subquery
 from airflow_dataduct.tables.model import Table
@@ -39,11 +40,6 @@ class UpsertOptions:
 def staging_table_name(destination: Table) -> str:
     """Dataduct's temporary table name: ``<destination table>_temp``."""
     return quote_ident(f"{destination.name}_temp")
-
-
-def column_type(data_type: str, dialect: Dialect) -> str:
-    """A definition's column type as the dialect spells it."""
-    return postgres_type(data_type) if dialect is Dialect.POSTGRES else data_type
 
 
 def create_staging_sql(destination: Table, dialect: Dialect) -> str:
@@ -123,7 +119,5 @@ def upsert_statements(
         f"DROP TABLE IF EXISTS {staging_table_name(destination)}",
     ]
     if options.history is not None:
-        from airflow_dataduct.sql.history import history_statements
-
         statements += history_statements(options.history, destination, dialect)
     return statements

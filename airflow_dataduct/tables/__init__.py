@@ -1,0 +1,1 @@
+"""The table model: ``tables/*.sql`` Redshift CREATE TABLE files, parsed once."""

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from airflow_dataduct.loader import load_dags
+from airflow_dataduct.factory.loader import load_dags
 from tests.integration.conftest import EXAMPLES
 
 __all__ = ["EXAMPLES", "RUN_DATE", "run"]

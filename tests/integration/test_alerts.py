@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from airflow.sdk import BaseNotifier
 
-from airflow_dataduct.loader import load_dags
+from airflow_dataduct.factory.loader import load_dags
 from tests.integration.conftest import SEED_ROWS, Stack
 
 pytestmark = pytest.mark.integration

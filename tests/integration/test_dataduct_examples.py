@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from airflow_dataduct.config import find_config
+from airflow_dataduct.factory.definitions import open_definitions
 from airflow_dataduct.model.pipeline import Pipeline, pipeline_files, read_pipeline
-from airflow_dataduct.s3_staging import S3StagingStore
+from airflow_dataduct.staging.s3 import S3StagingStore
 from tests.integration.conftest import SOURCE_DB, MotoS3, Stack
 from tests.integration.examples_support import EXAMPLES, RUN_DATE, run
 
@@ -82,7 +82,7 @@ edges from bootstrap steps to every other step are added by the DAG factory, not
 
 
 def read_example(path: Path) -> Pipeline:
-    return read_pipeline(path, find_config(EXAMPLES))
+    return read_pipeline(path, open_definitions(EXAMPLES))
 
 
 def graph(pipeline: Pipeline) -> dict[str, set[str]]:

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from airflow_dataduct.loader import load_dags
-from airflow_dataduct.staging import LocalStagingStore, Manifest
+from airflow_dataduct.factory.loader import load_dags
+from airflow_dataduct.staging.manifest import Manifest
+from airflow_dataduct.staging.store import LocalStagingStore
 from tests.integration.conftest import SEED_ROWS, Stack
 
 pytestmark = pytest.mark.integration

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from airflow_dataduct.dataduct_tsv import FORMAT_NAME as DATADUCT_TSV
-from airflow_dataduct.loader import load_dags
-from airflow_dataduct.operators.transform import TransformFailed, TransformOperator
-from airflow_dataduct.staging import LocalStagingStore
+from airflow_dataduct.errors import TransformFailed
+from airflow_dataduct.factory.loader import load_dags
+from airflow_dataduct.operators.transform import TransformOperator
+from airflow_dataduct.staging.dataduct_tsv import FORMAT_NAME as DATADUCT_TSV
+from airflow_dataduct.staging.store import LocalStagingStore
 from tests.integration.conftest import ROOT, MotoS3, Stack
 
 pytestmark = pytest.mark.integration

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_dataduct.loader import load_dags
+from airflow_dataduct.factory.loader import load_dags
 from tests.integration.conftest import MotoS3, Stack
 
 pytestmark = pytest.mark.integration

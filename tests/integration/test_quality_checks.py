@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_dataduct.operators.checks import CountCheckOperator, DataQualityCheckFailed
+from airflow_dataduct.errors import DataQualityCheckFailed
+from airflow_dataduct.operators.checks import CountCheckOperator
 from tests.integration.conftest import Stack
 
 pytestmark = pytest.mark.integration

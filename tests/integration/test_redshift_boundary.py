@@ -15,9 +15,10 @@ import pytest
 import sqlglot
 
 from airflow_dataduct.operators.load import CreateLoadRedshiftOperator
-from airflow_dataduct.s3_staging import S3StagingStore
 from airflow_dataduct.sql.copy import CopyOptions
 from airflow_dataduct.sql.identifiers import Dialect
+from airflow_dataduct.staging.s3 import S3StagingStore
+from airflow_dataduct.staging.writer import StagedWriter
 from airflow_dataduct.tables.ddl import parse_table_sql
 from tests.integration.conftest import MotoS3
 from tests.integration.redshift_recorder import Recorder, on_redshift
@@ -44,7 +45,7 @@ def recorder(table_exists: bool, copied: int, fail_on: str = "") -> Recorder:
 @pytest.fixture
 def staged(moto_s3: MotoS3) -> str:
     store = S3StagingStore(f"s3://{moto_s3.bucket}/etl")
-    with store.writer("events/run1/extract", 1 << 20, ("id", "kind")) as writer:
+    with StagedWriter(store, "events/run1/extract", 1 << 20, ("id", "kind")) as writer:
         writer.write(b"1\ta\n2\tb\n3\t\\N\n", 3)
     return f"s3://{moto_s3.bucket}/etl"
 
@@ -209,7 +210,7 @@ def test_an_empty_extract_loads_no_rows_without_a_copy(
     moto_s3: MotoS3, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     staged = f"s3://{moto_s3.bucket}/etl"
-    with S3StagingStore(staged).writer("events/run1/extract", 1 << 20, ("id", "kind")):
+    with StagedWriter(S3StagingStore(staged), "events/run1/extract", 1 << 20, ("id", "kind")):
         pass
     conn = recorder(table_exists=True, copied=0)
     operator = load_operator(staged, monkeypatch, conn, "arn:aws:iam::1:role/r")

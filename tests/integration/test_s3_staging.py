@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from airflow_dataduct.loader import load_dags
-from airflow_dataduct.s3_staging import S3StagingStore
+from airflow_dataduct.factory.loader import load_dags
+from airflow_dataduct.staging.s3 import S3StagingStore
+from airflow_dataduct.staging.writer import StagedWriter
 from tests.integration.conftest import MotoS3, Stack
 
 pytestmark = pytest.mark.integration
@@ -41,7 +42,7 @@ def test_users_pipeline_stages_on_s3_and_loads_the_warehouse(stack: Stack, moto_
 
 def test_s3_store_writes_a_redshift_copy_manifest_of_the_committed_parts(moto_s3: MotoS3) -> None:
     store = S3StagingStore(f"s3://{moto_s3.bucket}/base")
-    with store.writer("dag/run/step", part_size=4, columns=("a",)) as writer:
+    with StagedWriter(store, "dag/run/step", part_size=4, columns=("a",)) as writer:
         writer.write(b"1\n2\n", 2)
         writer.write(b"3\n", 1)
     manifest = store.read_manifest("dag/run/step")
@@ -65,9 +66,9 @@ def test_s3_store_writes_a_redshift_copy_manifest_of_the_committed_parts(moto_s3
 def test_s3_retry_replaces_the_previous_attempt(moto_s3: MotoS3) -> None:
     store = S3StagingStore(f"s3://{moto_s3.bucket}/base")
     for value in (b"old\n", b"new\n"):
-        with store.writer("d/r/s", part_size=1 << 20) as writer:
+        with StagedWriter(store, "d/r/s", part_size=1 << 20) as writer:
             writer.write(value, 1)
-    with pytest.raises(RuntimeError), store.writer("d/r/s", part_size=1 << 20) as writer:
+    with pytest.raises(RuntimeError), StagedWriter(store, "d/r/s", part_size=1 << 20) as writer:
         writer.write(b"half\n", 1)
         raise RuntimeError("extract died")
     manifest = store.read_manifest("d/r/s")

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from airflow_dataduct.cli import main
-from airflow_dataduct.config import find_config
-from airflow_dataduct.dag_factory import build_dag
+from airflow_dataduct.cli.main import main
 from airflow_dataduct.errors import StepFailed, WarehouseSchemaError
+from airflow_dataduct.factory.dag import build_dag
+from airflow_dataduct.factory.definitions import open_definitions
 from airflow_dataduct.model.pipeline import read_pipeline
-from airflow_dataduct.staging import LocalStagingStore
+from airflow_dataduct.staging.store import LocalStagingStore
 from tests.integration.conftest import SOURCE_DB, WAREHOUSE_DB, Stack, recreate_database
 
 pytestmark = pytest.mark.integration
@@ -74,7 +74,7 @@ def definitions(stack: Stack, tmp_path: Path, steps: str, permissions: bool = Fa
 
 def build(stack: Stack, tmp_path: Path, steps: str, **kwargs: Any) -> Any:
     folder = definitions(stack, tmp_path, steps, **kwargs)
-    config = find_config(folder)
+    config = open_definitions(folder)
     return build_dag(read_pipeline(folder / "p.yaml", config), config)
 
 

@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
-from airflow_dataduct.config import DataductConfig
 from airflow_dataduct.errors import StepFailed
+from airflow_dataduct.model.config import DataductConfig
 from airflow_dataduct.operators.extract_redshift import ExtractRedshiftOperator
 from airflow_dataduct.operators.load_redshift import LoadRedshiftOperator
 from airflow_dataduct.operators.sql_command import CreateUpdateSqlOperator, SqlCommandOperator
-from airflow_dataduct.s3_staging import S3StagingStore
 from airflow_dataduct.sql.identifiers import Dialect
+from airflow_dataduct.staging.s3 import S3StagingStore
+from airflow_dataduct.staging.writer import StagedWriter
 from airflow_dataduct.tables.ddl import parse_table_sql
 from tests.integration.conftest import MotoS3
 from tests.integration.redshift_recorder import Recorder, on_redshift
@@ -33,7 +34,7 @@ FORMAT = (
 @pytest.fixture
 def staged(moto_s3: MotoS3) -> str:
     location = f"s3://{moto_s3.bucket}/etl"
-    with S3StagingStore(location).writer(PREFIX, 1 << 20, ("id", "kind")) as writer:
+    with StagedWriter(S3StagingStore(location), PREFIX, 1 << 20, ("id", "kind")) as writer:
         writer.write(b"1\ta\n2\tb\n3\t\\N\n", 3)
     return location
 

@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 
-from airflow_dataduct.loader import load_dags
-from airflow_dataduct.operators.checks import DataQualityCheckFailed
+from airflow_dataduct.errors import DataQualityCheckFailed
+from airflow_dataduct.factory.loader import load_dags
 from airflow_dataduct.operators.load import CreateLoadRedshiftOperator
 from airflow_dataduct.operators.upsert import UpsertOperator
 from airflow_dataduct.sql.upsert import UpsertOptions
-from airflow_dataduct.staging import LocalStagingStore
+from airflow_dataduct.staging.store import LocalStagingStore
+from airflow_dataduct.staging.writer import StagedWriter
 from tests.integration.conftest import AIRFLOW, SEED_ROWS, Stack
 
 pytestmark = pytest.mark.integration
@@ -98,7 +99,9 @@ def test_failed_load_leaves_the_previous_rows(stack: Stack) -> None:
     with stack.warehouse() as warehouse:
         before = rows(warehouse, STAGING_ROWS)
     store = LocalStagingStore(stack.staging)
-    with store.writer("bad/run/extract", 1 << 20, ("id", "user_name", "user_email")) as writer:
+    with StagedWriter(
+        store, "bad/run/extract", 1 << 20, ("id", "user_name", "user_email")
+    ) as writer:
         writer.write(b"1\tok\tok@example.com\n", 1)
         writer.write(b"not-a-number\tbroken\t\\N\n", 1)
     dag = load_dags(stack.definitions)["users"]

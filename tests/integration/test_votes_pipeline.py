@@ -18,8 +18,8 @@ from typing import Any
 import boto3
 import pytest
 
-from airflow_dataduct.loader import load_dags
-from airflow_dataduct.staging import path_safe
+from airflow_dataduct.factory.loader import load_dags
+from airflow_dataduct.staging.manifest import path_safe
 from tests.integration.conftest import MotoS3, Stack
 
 pytestmark = pytest.mark.integration

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_dataduct.staging import LocalStagingStore
+from airflow_dataduct.staging.store import LocalStagingStore
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_dataduct.cli import main
+from airflow_dataduct.cli.main import main
 from airflow_dataduct.model.pipeline import pipeline_files
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from airflow_dataduct.cli import main
+from airflow_dataduct.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITIONS = ROOT / "dag_definitions"

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from airflow_dataduct.config import find_config
 from airflow_dataduct.errors import DefinitionErrors
+from airflow_dataduct.factory.definitions import open_definitions
 from airflow_dataduct.model.pipeline import Pipeline, read_pipeline
-from airflow_dataduct.model.steps_qa import ColumnCheckParams
-from airflow_dataduct.qa_compare import canonical, canonical_text, compare_rows
+from airflow_dataduct.model.steps.qa import ColumnCheckParams
+from airflow_dataduct.qa.compare import canonical, canonical_text, compare_rows
 from airflow_dataduct.sql.column_check import (
     bind_key_set,
     destination_table_sql,
@@ -30,7 +30,7 @@ UTC = dt.timezone.utc
 def read(text: str, tmp: Path) -> Pipeline:
     path = tmp / "p.yaml"
     path.write_text("name: p\nsteps:\n" + text)
-    return read_pipeline(path, find_config(FIXTURES))
+    return read_pipeline(path, open_definitions(FIXTURES))
 
 
 def errors_of(text: str, tmp: Path) -> str:
@@ -94,7 +94,7 @@ def test_a_table_of_only_key_columns_is_rejected(tmp_path: Path) -> None:
         "name: p\nsteps:\n" + STEP + "    destination_table_definition: tables/keys.sql\n"
     )
     with pytest.raises(DefinitionErrors, match="nothing to compare"):
-        read_pipeline(path, find_config(tmp_path))
+        read_pipeline(path, open_definitions(tmp_path))
 
 
 # --- SQL -------------------------------------------------------------------------------------
@@ -219,7 +219,7 @@ def test_dataduct_concatenation_compares_canonical_text() -> None:
 
 
 def test_builder_makes_a_column_check_task_with_its_sql(tmp_path: Path) -> None:
-    from airflow_dataduct.dag_factory import build_dag
+    from airflow_dataduct.factory.dag import build_dag
 
     text = STEP + (
         "    destination_table_definition: tables/good.sql\n"
@@ -229,7 +229,7 @@ def test_builder_makes_a_column_check_task_with_its_sql(tmp_path: Path) -> None:
         "    sns_topic_arn: arn:aws:sns:us-east-1:123456789012:qa-warnings\n"
     )
     pipeline = read(text, tmp_path)
-    task = build_dag(pipeline, find_config(FIXTURES)).get_task("ColumnCheckStep0")
+    task = build_dag(pipeline, open_definitions(FIXTURES)).get_task("ColumnCheckStep0")
     assert task.source_sample_sql == (
         "SELECT * FROM (SELECT id, name FROM users) AS origin ORDER BY RAND() LIMIT 20"
     )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_dataduct.dataduct_tsv import FORMAT_NAME as DATADUCT_TSV
+from airflow_dataduct.connections.warehouse import copy_options_for
 from airflow_dataduct.sql.copy import CopyOptions
-from airflow_dataduct.staging import Manifest, Part
-from airflow_dataduct.warehouse import copy_options_for
+from airflow_dataduct.staging.dataduct_tsv import FORMAT_NAME as DATADUCT_TSV
+from airflow_dataduct.staging.manifest import Manifest, Part
 
 
 def manifest(*names: str, fmt: str | None = None, compression: str = "auto") -> Manifest:

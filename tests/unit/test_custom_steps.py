@@ -8,11 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from airflow_dataduct import custom_steps
 from airflow_dataduct.builders import BUILDERS
-from airflow_dataduct.config import find_config
-from airflow_dataduct.dag_factory import build_dag
 from airflow_dataduct.errors import DefinitionErrors
+from airflow_dataduct.factory import custom_steps
+from airflow_dataduct.factory.dag import build_dag
+from airflow_dataduct.factory.definitions import open_definitions
 from airflow_dataduct.model.pipeline import read_pipeline
 from airflow_dataduct.model.steps import STEP_KINDS, STEP_MODELS
 
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STEP_FILE = """
 from airflow.providers.standard.operators.empty import EmptyOperator
 
-from airflow_dataduct.model.steps import StepParams
+from airflow_dataduct.model.steps.base import StepParams
 
 
 class GreetParams(StepParams):
@@ -61,7 +61,7 @@ GREET_PIPELINE = "name: p\nsteps:\n-   step_type: greet\n    greeting: hello\n"
 
 def test_config_custom_step_validates_and_builds(tmp_path: Path) -> None:
     folder = definitions(tmp_path, GREET_ENTRY, GREET_PIPELINE)
-    config = find_config(folder)
+    config = open_definitions(folder)
     pipeline = read_pipeline(folder / "p.yaml", config)
     (step,) = pipeline.steps
     assert step.name == "GreetStep0"
@@ -73,14 +73,14 @@ def test_config_custom_step_validates_and_builds(tmp_path: Path) -> None:
 def test_custom_step_keys_are_validated_like_built_ins(tmp_path: Path) -> None:
     folder = definitions(tmp_path, GREET_ENTRY, GREET_PIPELINE.replace("greeting", "greting"))
     with pytest.raises(DefinitionErrors, match="greting"):
-        read_pipeline(folder / "p.yaml", find_config(folder))
+        read_pipeline(folder / "p.yaml", open_definitions(folder))
 
 
 def test_custom_step_overrides_a_built_in(tmp_path: Path) -> None:
     entry = "- {step_type: extract-local, file_path: greet.py, class_name: GreetStep}\n"
     pipeline = "name: p\nsteps:\n-   step_type: extract-local\n    greeting: hi\n"
     folder = definitions(tmp_path, entry, pipeline)
-    config = find_config(folder)
+    config = open_definitions(folder)
     dag = build_dag(read_pipeline(folder / "p.yaml", config), config)
     assert dag.get_task("GreetStep0").task_type == "EmptyOperator"
 
@@ -90,7 +90,7 @@ def test_custom_step_by_module_path(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.syspath_prepend(str(tmp_path))
     entry = "- {step_type: greet, module: team_steps, class_name: GreetStep}\n"
     folder = definitions(tmp_path / "defs", entry, GREET_PIPELINE)
-    assert read_pipeline(folder / "p.yaml", find_config(folder)).steps[0].step_type == "greet"
+    assert read_pipeline(folder / "p.yaml", open_definitions(folder)).steps[0].step_type == "greet"
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,7 @@ def test_custom_step_by_module_path(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_bad_custom_step_is_a_config_error(tmp_path: Path, entry: str, message: str) -> None:
     folder = definitions(tmp_path, entry, GREET_PIPELINE)
     with pytest.raises(DefinitionErrors, match=message) as exc:
-        find_config(folder)
+        open_definitions(folder)
     assert "dataduct.yaml:3" in str(exc.value.errors[0].location)
 
 
@@ -123,14 +123,14 @@ def test_entry_point_registers_a_step_type(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(custom_steps, "entry_points", lambda group: [point])
     monkeypatch.setattr(custom_steps, "_entry_points_loaded", None)
     (tmp_path / "p.yaml").write_text(GREET_PIPELINE.replace("greet\n", "greet-ep\n"))
-    pipeline = read_pipeline(tmp_path / "p.yaml", find_config(tmp_path))
+    pipeline = read_pipeline(tmp_path / "p.yaml", open_definitions(tmp_path))
     assert pipeline.steps[0].step_type == "greet-ep"
     monkeypatch.setattr(custom_steps, "_entry_points_loaded", None)
 
 
 def test_committed_custom_step_example_validates() -> None:
     folder = ROOT / "dag_definitions" / "custom_steps"
-    config = find_config(folder)
+    config = open_definitions(folder)
     pipeline = read_pipeline(folder / "custom_step_example.yaml", config)
     assert [s.step_type for s in pipeline.steps] == ["extract-local-logged", "create-load-redshift"]
     task = build_dag(pipeline, config).get_task("ExtractLocalLoggedStep0")

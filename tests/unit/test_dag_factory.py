@@ -9,9 +9,9 @@ import pytest
 from airflow.timetables.base import TimeRestriction
 from airflow.timetables.interval import CronDataIntervalTimetable, DeltaDataIntervalTimetable
 
-from airflow_dataduct.config import find_config
-from airflow_dataduct.dag_factory import build_dag, timetable
-from airflow_dataduct.loader import load_dags, scan
+from airflow_dataduct.factory.dag import build_dag, timetable
+from airflow_dataduct.factory.definitions import open_definitions
+from airflow_dataduct.factory.loader import load_dags, scan
 from airflow_dataduct.model.pipeline import pipeline_files
 from airflow_dataduct.model.schedule import parse_schedule
 from airflow_dataduct.sql.identifiers import Dialect
@@ -88,7 +88,7 @@ def test_step_max_retries_overrides_the_pipeline_default(tmp_path: Path) -> None
     )
     result = scan(tmp_path)
     assert not result.errors
-    dag = build_dag(result.pipelines[0], find_config(tmp_path))
+    dag = build_dag(result.pipelines[0], open_definitions(tmp_path))
     assert dag.get_task("five").retries == 5
     assert dag.get_task("inherited").retries == 3
 

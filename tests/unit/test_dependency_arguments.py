@@ -9,11 +9,11 @@ import pendulum
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_dataduct.config import DataductConfig
-from airflow_dataduct.dag_factory import build_dag
 from airflow_dataduct.errors import DefinitionErrors
+from airflow_dataduct.factory.dag import build_dag
+from airflow_dataduct.model.config import DataductConfig
 from airflow_dataduct.model.pipeline import Pipeline, parse_pipeline
-from airflow_dataduct.model.steps_files import PipelineDependenciesParams, parse_dependency_flags
+from airflow_dataduct.model.steps.files import PipelineDependenciesParams, parse_dependency_flags
 from airflow_dataduct.operators.dependencies import DEFAULT_DAY, rendered_day
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:failures"

@@ -8,14 +8,9 @@ import jinja2
 import pendulum
 import pytest
 
-from airflow_dataduct.config import DataductConfig
-from airflow_dataduct.errors import DefinitionErrors
-from airflow_dataduct.model.dp_expressions import (
-    DpExpressionError,
-    joda_to_strftime,
-    translate,
-    translate_values,
-)
+from airflow_dataduct.errors import DefinitionErrors, DpExpressionError
+from airflow_dataduct.model.config import DataductConfig
+from airflow_dataduct.model.dp_expressions import joda_to_strftime, translate, translate_values
 from airflow_dataduct.model.pipeline import parse_pipeline
 
 START = pendulum.datetime(2026, 3, 1, 1, 30, 5)

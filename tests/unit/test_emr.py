@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from airflow_dataduct.config import EmrConfig, find_config
 from airflow_dataduct.errors import DefinitionError, DefinitionErrors
+from airflow_dataduct.factory.definitions import open_definitions
+from airflow_dataduct.model.config import EmrConfig
 from airflow_dataduct.model.cql import parse_cql_file, parse_cql_table
 from airflow_dataduct.model.emr import EmrClusterConfig, resolve_cluster
 from airflow_dataduct.model.pipeline import Pipeline, read_pipeline
-from airflow_dataduct.model.steps_emr import split_step_string
-from airflow_dataduct.staging import LocalStagingStore, hadoop_output_manifest
+from airflow_dataduct.model.steps.emr import split_step_string
+from airflow_dataduct.staging.locations import hadoop_output_manifest
+from airflow_dataduct.staging.store import LocalStagingStore
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFINITIONS = ROOT / "dag_definitions"
@@ -181,7 +183,7 @@ def definitions(tmp_path: Path) -> Path:
 
 def read(folder: Path, text: str, name: str = "p.yaml") -> Pipeline:
     (folder / name).write_text(text)
-    return read_pipeline(folder / name, find_config(folder))
+    return read_pipeline(folder / name, open_definitions(folder))
 
 
 def errors(folder: Path, text: str) -> list[str]:
@@ -198,7 +200,7 @@ steps:
 
 
 def test_votes_pipeline_resolves_output_node_and_cluster() -> None:
-    pipeline = read_pipeline(DEFINITIONS / "votes.yaml", find_config(DEFINITIONS))
+    pipeline = read_pipeline(DEFINITIONS / "votes.yaml", open_definitions(DEFINITIONS))
     assert pipeline.output_nodes == {"questions": "vote_emr"}
     assert pipeline.step("vote_emr").input_step == "AegisthusStep0"
     load = pipeline.step("load_discussion_question_votes")
@@ -291,9 +293,9 @@ def test_step_string_splits_on_unescaped_commas() -> None:
 
 @pytest.fixture(scope="module")
 def votes():  # type: ignore[no-untyped-def]
-    from airflow_dataduct.dag_factory import build_dag
+    from airflow_dataduct.factory.dag import build_dag
 
-    config = find_config(DEFINITIONS)
+    config = open_definitions(DEFINITIONS)
     return build_dag(read_pipeline(DEFINITIONS / "votes.yaml", config), config)
 
 
@@ -345,7 +347,7 @@ def test_votes_steps_run_aegisthus_then_scalding_with_run_scoped_outputs(votes) 
 
 
 def test_streaming_and_raw_steps(definitions: Path) -> None:
-    from airflow_dataduct.dag_factory import build_dag
+    from airflow_dataduct.factory.dag import build_dag
 
     (definitions / "scripts").mkdir()
     (definitions / "scripts" / "mapper.py").write_text("print('x')\n")
@@ -362,7 +364,7 @@ steps:
     step_string: s3://code/tool.jar,--day,#{format(@scheduledStartTime,'YYYY-MM-dd')}
 """
     pipeline = read(definitions, text)
-    config = find_config(definitions)
+    config = open_definitions(definitions)
     dag = build_dag(pipeline, config)
     add = dag.get_task("EMRStreamingStep0.add_step")
     out = "s3://dataduct-data/emr/wc/" + RUN
@@ -419,8 +421,8 @@ def test_hadoop_output_needs_success_marker_and_skips_hidden_files(tmp_path: Pat
 
 
 def test_redshift_reads_hadoop_parts_through_a_copy_manifest_without_gzip(tmp_path: Path) -> None:
+    from airflow_dataduct.connections.warehouse import copy_options_for
     from airflow_dataduct.sql.copy import CopyOptions
-    from airflow_dataduct.warehouse import copy_options_for
 
     store = LocalStagingStore(tmp_path)
     (tmp_path / "out").mkdir()
@@ -438,7 +440,7 @@ def test_redshift_reads_hadoop_parts_through_a_copy_manifest_without_gzip(tmp_pa
 
 
 def test_every_load_step_reads_an_emr_output_as_hadoop_parts(definitions: Path) -> None:
-    from airflow_dataduct.dag_factory import build_dag
+    from airflow_dataduct.factory.dag import build_dag
 
     text = """name: p
 steps:
@@ -458,7 +460,7 @@ steps:
     staging_table_definition: tables/staging.maestro_users.sql
     production_table_definition: tables/prod.users.sql
 """
-    dag = build_dag(read(definitions, text), find_config(definitions))
+    dag = build_dag(read(definitions, text), open_definitions(definitions))
     loads = [
         dag.get_task("LoadRedshiftStep0"),
         dag.get_task("LoadPostgresStep0"),
@@ -490,13 +492,13 @@ def test_cluster_task_names_are_reserved(definitions: Path) -> None:
 
 
 def test_step_sensors_reschedule_by_default_and_can_defer(votes, definitions: Path) -> None:  # type: ignore[no-untyped-def]
-    from airflow_dataduct.dag_factory import build_dag
+    from airflow_dataduct.factory.dag import build_dag
 
     assert votes.get_task("vote_emr.watch_step").mode == "reschedule"
     config = definitions / "dataduct.yaml"
     config.write_text(
         config.read_text().replace("\nemr:\n", "\nemr:\n  step_sensor_mode: deferrable\n")
     )
-    pipeline = read_pipeline(definitions / "votes.yaml", find_config(definitions))
-    sensor = build_dag(pipeline, find_config(definitions)).get_task("vote_emr.watch_step")
+    pipeline = read_pipeline(definitions / "votes.yaml", open_definitions(definitions))
+    sensor = build_dag(pipeline, open_definitions(definitions)).get_task("vote_emr.watch_step")
     assert sensor.deferrable is True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_dataduct.operators.extract_rds import _PipedBatches
+from airflow_dataduct.sources.postgres import _PipedBatches
 
 
 class RecordingWriter:

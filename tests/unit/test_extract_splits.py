@@ -10,18 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from airflow_dataduct.config import find_config
-from airflow_dataduct.dag_factory import build_dag
 from airflow_dataduct.errors import DefinitionErrors
-from airflow_dataduct.loader import scan
+from airflow_dataduct.factory.dag import build_dag
+from airflow_dataduct.factory.definitions import open_definitions
+from airflow_dataduct.factory.loader import scan
 from airflow_dataduct.model.pipeline import Pipeline, read_pipeline
-from airflow_dataduct.staging import (
-    MAX_SPLITS,
-    LocalStagingStore,
-    Manifest,
-    check_splits,
-    split_records,
-)
+from airflow_dataduct.staging.manifest import Manifest
+from airflow_dataduct.staging.store import LocalStagingStore
+from airflow_dataduct.staging.writer import MAX_SPLITS, StagedWriter, check_splits, split_records
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKEN = ROOT / "tests" / "fixtures" / "broken"
@@ -45,7 +41,7 @@ def batch(records: list[bytes]) -> bytes:
 def stage(
     store: LocalStagingStore, batches: list[list[bytes]], splits: int, part_size: int = 1 << 20
 ) -> Manifest:
-    with store.writer(PREFIX, part_size, ("id", "name", "email"), splits) as writer:
+    with StagedWriter(store, PREFIX, part_size, ("id", "name", "email"), splits) as writer:
         for records in batches:
             writer.write(batch(records), len(records))
     assert writer.manifest is not None
@@ -122,7 +118,7 @@ def test_an_empty_source_commits_one_empty_part_that_loads_no_rows(
 
 
 def test_a_failed_split_extract_leaves_no_parts(store: LocalStagingStore, root: Path) -> None:
-    with pytest.raises(RuntimeError), store.writer(PREFIX, 1 << 20, (), 3) as writer:
+    with pytest.raises(RuntimeError), StagedWriter(store, PREFIX, 1 << 20, (), 3) as writer:
         writer.write(batch(numbered(0, 9)), 9)
         raise RuntimeError("source lost")
 
@@ -174,7 +170,7 @@ def test_split_records_rejects_a_wrong_row_count_or_a_cut_record() -> None:
 
 
 def test_a_split_writer_refuses_a_cut_record(store: LocalStagingStore) -> None:
-    with pytest.raises(ValueError), store.writer(PREFIX, 1 << 20, (), 2) as writer:
+    with pytest.raises(ValueError), StagedWriter(store, PREFIX, 1 << 20, (), 2) as writer:
         writer.write(b"1\ta\\\n", 1)
 
 
@@ -202,7 +198,7 @@ steps:
 def read(text: str, tmp_path: Path) -> tuple[Pipeline, Path]:
     path = tmp_path / "p.yaml"
     path.write_text(text)
-    return read_pipeline(path, find_config(BROKEN)), path
+    return read_pipeline(path, open_definitions(BROKEN)), path
 
 
 @pytest.mark.parametrize(
@@ -247,6 +243,6 @@ def test_the_extract_task_gets_splits_as_a_templated_field(tmp_path: Path) -> No
     (tmp_path / "p.yaml").write_text(PIPELINE.format(value=6))
     result = scan(tmp_path)
     assert not result.errors
-    task = build_dag(result.pipelines[0], find_config(tmp_path)).get_task("ExtractRdsStep0")
+    task = build_dag(result.pipelines[0], open_definitions(tmp_path)).get_task("ExtractRdsStep0")
     assert task.splits == 6  # type: ignore[attr-defined]
     assert "splits" in task.template_fields

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
-from airflow_dataduct import dataduct_tsv
-from airflow_dataduct.config import DataductConfig
 from airflow_dataduct.errors import DefinitionErrors
+from airflow_dataduct.model.config import DataductConfig
 from airflow_dataduct.model.pipeline import Pipeline, parse_pipeline
-from airflow_dataduct.model.steps_files import argument_list
+from airflow_dataduct.model.steps.files import argument_list
 from airflow_dataduct.operators.dependencies import dependency_status
 from airflow_dataduct.operators.transform import local_name
-from airflow_dataduct.staging import Part
+from airflow_dataduct.staging import dataduct_tsv
+from airflow_dataduct.staging.manifest import Part
 
 
 def convert(data: bytes) -> tuple[bytes, int]:

@@ -14,9 +14,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from airflow_dataduct.config import find_config
 from airflow_dataduct.errors import DefinitionErrors
-from airflow_dataduct.loader import INTERNAL_ERROR, scan
+from airflow_dataduct.factory.definitions import open_definitions
+from airflow_dataduct.factory.loader import INTERNAL_ERROR, scan
 from airflow_dataduct.model.pipeline import read_pipeline
 from airflow_dataduct.model.yaml_source import MAX_BYTES, MAX_NODES
 
@@ -43,7 +43,7 @@ def test_hostile_definition_gives_one_error_at_file_line_and_column(path: Path) 
     (line, column, message), *more = EXPECT.findall(path.read_bytes())
     assert not more
     with pytest.raises(DefinitionErrors) as exc:
-        read_pipeline(path, find_config(HOSTILE))
+        read_pipeline(path, open_definitions(HOSTILE))
     (error,) = exc.value.errors
     assert error.location.path == str(path)
     assert (error.location.line, error.location.column) == (int(line), int(column))
@@ -86,7 +86,7 @@ def test_generated_hostile_files_give_one_located_error(
     path = tmp_path / "hostile.yaml"
     path.write_bytes(content)
     with pytest.raises(DefinitionErrors) as exc:
-        read_pipeline(path, find_config(HOSTILE))
+        read_pipeline(path, open_definitions(HOSTILE))
     (error,) = exc.value.errors
     assert expected in str(error)
     assert str(error).startswith(f"{path}:")

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from airflow_dataduct.interchange import NULL, format_rows, format_value, from_postgres_text
+from airflow_dataduct.staging.interchange import NULL, format_rows, format_value, from_postgres_text
 
 # -- reference codecs (written from the documented rules, independent of the package) -------
 

@@ -9,8 +9,8 @@ import pytest
 import sqlglot
 
 from airflow_dataduct.builders.inputs import load_runner_kwargs
-from airflow_dataduct.config import find_config
 from airflow_dataduct.errors import DefinitionErrors
+from airflow_dataduct.factory.definitions import open_definitions
 from airflow_dataduct.model.load_runner import LoadRunnerFlags, parse_load_flags
 from airflow_dataduct.model.pipeline import read_pipeline
 from airflow_dataduct.sql.copy import CopyOptions, RedshiftCredentials, redshift_copy_sql
@@ -90,7 +90,7 @@ def test_a_bad_flag_in_yaml_names_the_file_line_and_key(tmp_path: Path) -> None:
         "    script_arguments: [--max_error=5, --maxerror=6]\n"
     )
     with pytest.raises(DefinitionErrors) as info:
-        read_pipeline(tmp_path / "p.yaml", find_config(tmp_path))
+        read_pipeline(tmp_path / "p.yaml", open_definitions(tmp_path))
     [error] = info.value.errors
     assert (error.location.line, error.key) == (7, "script_arguments")
     assert "unknown flag '--maxerror' of the load runner" in error.message

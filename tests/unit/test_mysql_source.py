@@ -8,8 +8,7 @@ import decimal
 
 import pytest
 
-from airflow_dataduct.interchange import format_duration, format_value
-from airflow_dataduct.mysql_source import (
+from airflow_dataduct.sources.mysql import (
     BIT,
     TIMESTAMP,
     column_formatters,
@@ -23,6 +22,7 @@ from airflow_dataduct.sql.source import (
     quote_source_qualified,
     select_all_sql,
 )
+from airflow_dataduct.staging.interchange import format_duration, format_value
 
 DATETIME = 12
 VAR_STRING = 253

@@ -10,14 +10,14 @@ from types import SimpleNamespace
 import pytest
 
 from airflow_dataduct.alerts import FailureAlert, failure_message
-from airflow_dataduct.assets import table_uri
-from airflow_dataduct.config import find_config
-from airflow_dataduct.dag_factory import build_dag
 from airflow_dataduct.errors import DefinitionErrors
-from airflow_dataduct.loader import load_dags, scan
+from airflow_dataduct.factory.assets import table_uri
+from airflow_dataduct.factory.dag import build_dag
+from airflow_dataduct.factory.definitions import open_definitions
+from airflow_dataduct.factory.loader import load_dags, scan
 from airflow_dataduct.model.steps import STEP_KINDS, STEP_MODELS
-from airflow_dataduct.qa_history import create_history_sql, first_table, insert_history_sql
-from airflow_dataduct.qa_outcome import QaPolicy, qa_should_fail
+from airflow_dataduct.qa.history import create_history_sql, first_table, insert_history_sql
+from airflow_dataduct.qa.outcome import QaPolicy, qa_should_fail
 from airflow_dataduct.sql.identifiers import Dialect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +37,7 @@ def write(folder: Path, config: str, pipeline: str) -> Path:
 def build(folder: Path):  # type: ignore[no-untyped-def]
     result = scan(folder)
     assert not result.errors, [str(e) for e in result.errors]
-    return build_dag(result.pipelines[0], find_config(folder))
+    return build_dag(result.pipelines[0], open_definitions(folder))
 
 
 def errors(folder: Path) -> list[str]:
@@ -320,4 +320,4 @@ def test_a_failed_check_fails_unless_the_policy_warns() -> None:
 def test_config_rejects_a_non_arn_warning_topic(tmp_path: Path) -> None:
     write(tmp_path, "sns: {warning_topic_arn: warnings}\n", f"name: p\nsteps:\n- {CHECK % 'c'}\n")
     with pytest.raises(DefinitionErrors, match="warning_topic_arn"):
-        find_config(tmp_path)
+        open_definitions(tmp_path)

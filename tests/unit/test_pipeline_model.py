@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from airflow_dataduct.config import find_config
 from airflow_dataduct.errors import DefinitionErrors
+from airflow_dataduct.factory.definitions import open_definitions
 from airflow_dataduct.model.pipeline import Pipeline, read_pipeline
 from airflow_dataduct.model.schedule import FREQUENCIES, parse_load_time, parse_schedule
 
@@ -25,12 +25,12 @@ def read(
     assert tmp is not None
     path = tmp / name
     path.write_text(text)
-    config = find_config(folder)
+    config = open_definitions(folder)
     return read_pipeline(path, config)
 
 
 def test_seed_users_pipeline_has_dataduct_graph() -> None:
-    pipeline = read_pipeline(DEFINITIONS / "users.yaml", find_config(DEFINITIONS))
+    pipeline = read_pipeline(DEFINITIONS / "users.yaml", open_definitions(DEFINITIONS))
     edges = {s.name: s.upstream for s in pipeline.steps}
     assert edges == {
         "ExtractRdsStep0": (),
@@ -113,7 +113,7 @@ def test_name_prefix_from_config_prefixes_dag_id(tmp_path: Path) -> None:
         "  destination_table_name: t\n"
     )
     (tmp_path / "dataduct.yaml").write_text("defaults:\n  name_prefix: dev\nhosts:\n  h: c\n")
-    pipeline = read_pipeline(tmp_path / "p.yaml", find_config(tmp_path))
+    pipeline = read_pipeline(tmp_path / "p.yaml", open_definitions(tmp_path))
     assert pipeline.dag_id == "dev_users"
 
 
@@ -150,7 +150,7 @@ def test_broken_definition_reports_file_line_and_message(path: Path) -> None:
     expectations = EXPECT.findall(path.read_text())
     assert expectations, f"{path.name} has no '# expect:' line"
     with pytest.raises(DefinitionErrors) as exc:
-        read_pipeline(path, find_config(BROKEN))
+        read_pipeline(path, open_definitions(BROKEN))
     reported = [(e.location.line, e.location.column, e.message) for e in exc.value.errors]
     for line, column, message in expectations:
         assert any(

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from airflow_dataduct.model.steps import CountCheckParams, PrimaryKeyCheckParams
-from airflow_dataduct.qa_history import result_row
+from airflow_dataduct.model.steps.qa import CountCheckParams, PrimaryKeyCheckParams
+from airflow_dataduct.qa.history import result_row
 
 
 def test_primary_key_check_takes_log_to_s3_and_a_path_suffix() -> None:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from airflow_dataduct.config import find_config
-from airflow_dataduct.dag_factory import build_dag
-from airflow_dataduct.errors import DefinitionErrors
+from airflow_dataduct.errors import DefinitionErrors, TransformFailed
+from airflow_dataduct.factory.dag import build_dag
+from airflow_dataduct.factory.definitions import open_definitions
 from airflow_dataduct.model.pipeline import read_pipeline
-from airflow_dataduct.operators.transform import TransformFailed, TransformOperator
+from airflow_dataduct.operators.transform import TransformOperator
 
 DEFINITIONS = Path(__file__).resolve().parents[2] / "dag_definitions"
 CHECKS = """name: qa
@@ -46,7 +46,7 @@ def dag(tmp_path: Path):  # type: ignore[no-untyped-def]
     (folder / "scripts").mkdir()
     (folder / "scripts" / "count.sh").write_text('#!/bin/bash\necho "$@"\n')
     (folder / "qa.yaml").write_text(CHECKS.format(out=tmp_path))
-    config = find_config(folder)
+    config = open_definitions(folder)
     return build_dag(read_pipeline(folder / "qa.yaml", config), config)
 
 
@@ -111,5 +111,5 @@ def test_bad_program_keys_are_refused(tmp_path: Path, keys: str, message: str) -
         "    table_definition: tables/prod.users.sql\n" + keys
     )
     with pytest.raises(DefinitionErrors) as info:
-        read_pipeline(folder / "p.yaml", find_config(folder))
+        read_pipeline(folder / "p.yaml", open_definitions(folder))
     assert any(message in e.message for e in info.value.errors), info.value.errors

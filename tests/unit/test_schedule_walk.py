@@ -9,8 +9,8 @@ import pendulum
 import pytest
 from airflow.timetables.base import DataInterval, TimeRestriction
 
-from airflow_dataduct.config import DataductConfig
-from airflow_dataduct.dag_factory import start_date, timetable
+from airflow_dataduct.factory.dag import start_date, timetable
+from airflow_dataduct.model.config import DataductConfig
 from airflow_dataduct.model.schedule import FREQUENCIES, parse_duration, parse_schedule
 
 UTC = dt.timezone.utc

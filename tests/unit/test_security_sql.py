@@ -11,7 +11,13 @@ import sqlglot
 
 from airflow_dataduct.builders.inputs import removes_staged_input
 from airflow_dataduct.builders.registry import BuildContext
-from airflow_dataduct.config import DataductConfig, StagingConfig, find_config
+from airflow_dataduct.connections.warehouse import (
+    clear_table_sql,
+    creation_lock_sql,
+    lock_table_sql,
+)
+from airflow_dataduct.factory.definitions import open_definitions
+from airflow_dataduct.model.config import DataductConfig, StagingConfig
 from airflow_dataduct.model.pipeline import read_pipeline
 from airflow_dataduct.sql.checks import count_table_sql, duplicate_sample_sql, duplicate_summary_sql
 from airflow_dataduct.sql.copy import postgres_copy_from_stdin_sql
@@ -19,7 +25,6 @@ from airflow_dataduct.sql.ddl import analyze_sql, create_schema_sql, create_tabl
 from airflow_dataduct.sql.identifiers import Dialect
 from airflow_dataduct.sql.upsert import UpsertOptions, upsert_statements
 from airflow_dataduct.tables.ddl import parse_table_sql
-from airflow_dataduct.warehouse import clear_table_sql, creation_lock_sql, lock_table_sql
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = parse_table_sql(
@@ -92,7 +97,7 @@ steps:
 
 
 def context(pipeline_file: Path, retain: bool) -> BuildContext:
-    pipeline = read_pipeline(pipeline_file, find_config(pipeline_file.parent))
+    pipeline = read_pipeline(pipeline_file, open_definitions(pipeline_file.parent))
     return BuildContext(pipeline, DataductConfig(staging=StagingConfig(retain=retain)))
 
 

@@ -11,9 +11,9 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from airflow_dataduct.config import DataductConfig, find_config
 from airflow_dataduct.errors import DefinitionErrors
-from airflow_dataduct.interchange import format_rows, parse_records
+from airflow_dataduct.factory.definitions import open_definitions
+from airflow_dataduct.model.config import DataductConfig
 from airflow_dataduct.model.pipeline import read_pipeline
 from airflow_dataduct.operators.extract_redshift import manifest_from_unload
 from airflow_dataduct.sql.copy import CopyOptions, RedshiftCredentials, redshift_copy_sql
@@ -32,7 +32,8 @@ from airflow_dataduct.sql.load_modes import (
 from airflow_dataduct.sql.script import bind_arguments, placeholder_count, split_statements
 from airflow_dataduct.sql.unload import redshift_unload_sql, select_table_sql
 from airflow_dataduct.sql.upsert import UpsertOptions, upsert_statements
-from airflow_dataduct.staging import LocalStagingStore
+from airflow_dataduct.staging.interchange import format_rows, parse_records
+from airflow_dataduct.staging.store import LocalStagingStore
 from airflow_dataduct.tables.ddl import parse_table_sql
 
 DEST = parse_table_sql(
@@ -370,7 +371,7 @@ def _errors(definitions: Path, steps: str) -> list[str]:
     path = definitions / "p.yaml"
     path.write_text("name: p\nsteps:\n" + textwrap.indent(textwrap.dedent(steps), ""))
     try:
-        read_pipeline(path, find_config(definitions))
+        read_pipeline(path, open_definitions(definitions))
     except DefinitionErrors as exc:
         return [f"{e.location.line}: {e.message}" for e in exc.errors]
     return []
@@ -500,7 +501,7 @@ def test_bad_sql_step_is_one_clear_error(definitions: Path, steps: str, expected
 
 
 def test_every_sql_step_type_validates_and_builds(definitions: Path) -> None:
-    from airflow_dataduct.dag_factory import build_dag
+    from airflow_dataduct.factory.dag import build_dag
 
     path = definitions / "all.yaml"
     path.write_text(
@@ -552,7 +553,7 @@ def test_every_sql_step_type_validates_and_builds(definitions: Path) -> None:
             """
         )
     )
-    config = find_config(definitions)
+    config = open_definitions(definitions)
     dag = build_dag(read_pipeline(path, config), config)
     downstream = {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks}
     assert downstream["unload"] == [

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from airflow_dataduct.cli import main
-from airflow_dataduct.database_commands import database_script, dependency_order
+from airflow_dataduct.cli.database import database_script, dependency_order
+from airflow_dataduct.cli.main import main
 from airflow_dataduct.sql.identifiers import Dialect
 from airflow_dataduct.tables.ddl import parse_table_file, parse_table_sql
 

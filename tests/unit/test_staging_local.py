@@ -11,14 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from airflow_dataduct.interchange import FORMAT_NAME
-from airflow_dataduct.staging import (
-    MANIFEST,
-    LocalStagingStore,
-    Manifest,
-    path_safe,
-    step_prefix,
-)
+from airflow_dataduct.staging.interchange import FORMAT_NAME
+from airflow_dataduct.staging.manifest import MANIFEST, Manifest, path_safe, step_prefix
+from airflow_dataduct.staging.store import LocalStagingStore
+from airflow_dataduct.staging.writer import StagedWriter
 
 PREFIX = "users_pipeline/manual__2026-11-26T05_02_51/extract"
 COLUMNS = ("id", "email")
@@ -48,7 +44,7 @@ def umask_022() -> Iterator[None]:
 
 
 def write_committed(store: LocalStagingStore, batches: list[bytes], part_size: int) -> Manifest:
-    with store.writer(PREFIX, part_size, COLUMNS) as writer:
+    with StagedWriter(store, PREFIX, part_size, COLUMNS) as writer:
         for batch in batches:
             writer.write(batch, batch.count(b"\n"))
     assert writer.manifest is not None
@@ -202,7 +198,7 @@ def test_exception_in_writer_block_keeps_previous_commit_and_drops_the_attempt(
 
     with (
         pytest.raises(RuntimeError, match="source went away"),
-        store.writer(PREFIX, 60, COLUMNS) as failing,
+        StagedWriter(store, PREFIX, 60, COLUMNS) as failing,
     ):
         failing.write(record_batch(100, 3), 3)  # a complete part (60 bytes) is stored
         failing.write(record_batch(103, 1), 1)  # and a part is open
@@ -235,7 +231,7 @@ def test_second_successful_write_removes_the_previous_attempts_parts(
 def test_empty_extract_commits_a_manifest_with_no_parts(
     store: LocalStagingStore, root: Path
 ) -> None:
-    with store.writer(PREFIX, 100, COLUMNS):
+    with StagedWriter(store, PREFIX, 100, COLUMNS):
         pass
     manifest = store.read_manifest(PREFIX)
     assert manifest.parts == ()
@@ -249,7 +245,7 @@ def test_empty_extract_replaces_an_earlier_non_empty_one(
     store: LocalStagingStore, root: Path
 ) -> None:
     write_committed(store, [record_batch(0, 2)], part_size=100)
-    with store.writer(PREFIX, 100, COLUMNS):
+    with StagedWriter(store, PREFIX, 100, COLUMNS):
         pass
     assert store.read_manifest(PREFIX).rows == 0
     assert attempt_dirs(root) == []
@@ -318,7 +314,7 @@ def test_step_prefix_output_round_trips_through_the_store(
     store: LocalStagingStore, root: Path
 ) -> None:
     prefix = step_prefix("users", "manual__2026-11-26T05:02:51.378042+00:00", "ExtractRdsStep0")
-    with store.writer(prefix, 100, COLUMNS) as writer:
+    with StagedWriter(store, prefix, 100, COLUMNS) as writer:
         writer.write(record_batch(0, 1), 1)
     assert store.read_manifest(prefix).rows == 1
     assert (

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from airflow_dataduct.staging import LocalStagingStore
+from airflow_dataduct.staging.store import LocalStagingStore
+from airflow_dataduct.staging.writer import StagedWriter
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def open_umask() -> Iterator[None]:
 
 
 def stage(store: LocalStagingStore, prefix: str) -> None:
-    with store.writer(prefix, 1 << 20, ("a",)) as writer:
+    with StagedWriter(store, prefix, 1 << 20, ("a",)) as writer:
         writer.write(b"1\n", 1)
 
 

@@ -8,9 +8,9 @@ import pendulum
 import pytest
 from airflow.timetables.base import TimeRestriction
 
-from airflow_dataduct.config import DataductConfig
-from airflow_dataduct.dag_factory import build_dag
 from airflow_dataduct.errors import DefinitionErrors
+from airflow_dataduct.factory.dag import build_dag
+from airflow_dataduct.model.config import DataductConfig
 from airflow_dataduct.model.pipeline import Pipeline, parse_pipeline
 from airflow_dataduct.model.schedule import parse_schedule, parse_time_delta
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from airflow_dataduct.builders import BuildContext
 from airflow_dataduct.model.pipeline import StepSpec
-from airflow_dataduct.model.steps import StepKind
-from airflow_dataduct.model.steps_files import ExtractLocalParams
+from airflow_dataduct.model.steps.base import StepKind
+from airflow_dataduct.model.steps.files import ExtractLocalParams
 from airflow_dataduct.operators.extract_files import ExtractLocalOperator
 
 log = logging.getLogger(__name__)

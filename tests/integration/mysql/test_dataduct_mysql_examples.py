@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_dataduct.staging import LocalStagingStore
+from airflow_dataduct.staging.store import LocalStagingStore
 from devstack import mariadb
 from devstack.mariadb import MariaDbServer
 from tests.integration.conftest import Stack

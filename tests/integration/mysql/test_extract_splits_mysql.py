@@ -7,7 +7,7 @@ import pytest
 
 from airflow_dataduct.operators.extract_rds import ExtractRdsOperator
 from airflow_dataduct.operators.load import CreateLoadRedshiftOperator
-from airflow_dataduct.staging import LocalStagingStore
+from airflow_dataduct.staging.store import LocalStagingStore
 from airflow_dataduct.tables.ddl import parse_table_file
 from tests.integration.conftest import SEED_ROWS
 from tests.integration.mysql.conftest import MySqlStack

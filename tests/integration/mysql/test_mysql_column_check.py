@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_dataduct.operators.checks import DataQualityCheckFailed
+from airflow_dataduct.errors import DataQualityCheckFailed
 from airflow_dataduct.operators.column_check import ColumnCheckOperator
 from airflow_dataduct.sql.column_check import source_sample_sql
 from airflow_dataduct.tables.ddl import parse_table_sql

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from airflow_dataduct.hooks import source_hook
-from airflow_dataduct.mysql_source import server_side_cursor
+from airflow_dataduct.connections.hooks import source_hook
 from airflow_dataduct.operators.checks import CountCheckOperator
 from airflow_dataduct.operators.extract_rds import ExtractRdsOperator
 from airflow_dataduct.operators.load import CreateLoadRedshiftOperator
-from airflow_dataduct.qa_compare import canonical
+from airflow_dataduct.qa.compare import canonical
+from airflow_dataduct.sources.mysql import server_side_cursor
 from airflow_dataduct.tables.ddl import parse_table_sql
 from tests.integration.mysql.conftest import MySqlStack
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from airflow_dataduct.loader import load_dags
-from airflow_dataduct.operators.checks import DataQualityCheckFailed
-from airflow_dataduct.qa_compare import canonical
+from airflow_dataduct.errors import DataQualityCheckFailed
+from airflow_dataduct.factory.loader import load_dags
+from airflow_dataduct.qa.compare import canonical
 from tests.integration.conftest import SEED_ROWS
 from tests.integration.mysql.conftest import MySqlStack
 

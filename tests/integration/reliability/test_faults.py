@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from botocore.exceptions import ClientError
 
-from airflow_dataduct.loader import load_dags
+from airflow_dataduct.factory.loader import load_dags
 from devstack.postgres import PostgresServer, start_postgres, stop_postgres
 from devstack.seed import seed_users
 from tests.integration.conftest import (

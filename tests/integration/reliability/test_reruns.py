@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from airflow_dataduct.interchange import format_rows
-from airflow_dataduct.loader import load_dags
+from airflow_dataduct.factory.loader import load_dags
 from airflow_dataduct.operators.load import CreateLoadRedshiftOperator
 from airflow_dataduct.operators.upsert import UpsertOperator
-from airflow_dataduct.staging import LocalStagingStore
+from airflow_dataduct.staging.interchange import format_rows
+from airflow_dataduct.staging.store import LocalStagingStore
+from airflow_dataduct.staging.writer import StagedWriter
 from airflow_dataduct.tables.ddl import parse_table_sql
 from tests.integration.conftest import SEED_ROWS, Stack
 from tests.integration.reliability.support import digest, retain_staging, try_numbers
@@ -97,7 +98,7 @@ TABLE = "CREATE TABLE {name} (id BIGINT NOT NULL, val VARCHAR(32), PRIMARY KEY (
 
 
 def stage(store: LocalStagingStore, prefix: str, rows: list[tuple[Any, ...]]) -> None:
-    with store.writer(prefix, 1 << 20, ("id", "val")) as writer:
+    with StagedWriter(store, prefix, 1 << 20, ("id", "val")) as writer:
         writer.write(format_rows(rows), len(rows))
 
 

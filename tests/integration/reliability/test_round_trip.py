@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from airflow_dataduct.loader import load_dags
+from airflow_dataduct.factory.loader import load_dags
 from tests.integration.conftest import MotoS3, Stack
 from tests.integration.reliability.support import retain_staging, set_config
 

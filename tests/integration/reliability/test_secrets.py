@@ -17,7 +17,7 @@ from urllib.parse import quote
 import psycopg
 import pytest
 
-from airflow_dataduct.loader import load_dags
+from airflow_dataduct.factory.loader import load_dags
 from tests.integration.conftest import SOURCE_DB, WAREHOUSE_DB, MotoS3, Stack
 from tests.integration.reliability.support import retain_staging, set_config
 

@@ -10,17 +10,17 @@ from airflow.sdk import DAG
 
 from airflow_dataduct.builders import BUILDERS, BuildContext
 from airflow_dataduct.builders.emr import add_emr_cluster
-from airflow_dataduct.config import DataductConfig
-from airflow_dataduct.dag_operations import (
+from airflow_dataduct.factory.operations import (
     attach_outlets,
     dag_schedule,
     operations_args,
     steps_table,
     wire_lifecycle,
 )
+from airflow_dataduct.model.config import DataductConfig
 from airflow_dataduct.model.pipeline import Pipeline
 from airflow_dataduct.model.schedule import Schedule
-from airflow_dataduct.staging import path_safe
+from airflow_dataduct.staging.manifest import path_safe
 
 
 @functools.cache

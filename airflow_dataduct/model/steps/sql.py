@@ -6,21 +6,102 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
 from airflow_dataduct.model.load_runner import LoadRunnerArguments, LoadRunnerFlags
-from airflow_dataduct.model.steps import (
+from airflow_dataduct.model.steps.base import (
+    Identifier,
     NonEmpty,
     OutputPath,
     ScriptArguments,
     StepParams,
-    UpsertParams,
     exactly_one,
-    register_step_models,
 )
 from airflow_dataduct.sql.script import placeholder_count, split_statements
+from airflow_dataduct.types import MAX_SPLITS
+
+if TYPE_CHECKING:
+    from airflow_dataduct.tables.model import Table
+
+
+class ExtractRdsParams(StepParams):
+    """``extract-rds``: a query or table from a DB-API source to staged files."""
+
+    sql: NonEmpty | None = None
+    table: Identifier | None = None
+    host_name: NonEmpty
+    database: NonEmpty | None = None
+    output_path: OutputPath | None = None
+    splits: Annotated[int, Field(strict=True, ge=1, le=MAX_SPLITS)] = 1
+    """Stage at least this many files of nearly equal row counts (parallel Redshift COPY)."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ExtractRdsParams:
+        exactly_one(self, "sql", "table")
+        return self
+
+
+class CreateLoadRedshiftParams(StepParams):
+    """``create-load-redshift``: create the table if missing, replace its rows atomically."""
+
+    table_definition: NonEmpty
+    script_arguments: LoadRunnerArguments = LoadRunnerFlags()
+    """Dataduct's load runner flags (``--max_error=5``, ``--force_drop_table``, ...)."""
+
+    table_keys: ClassVar[tuple[str, ...]] = ("table_definition",)
+
+
+class UpsertParams(StepParams):
+    """``upsert``: merge a source (table, ``sql`` or ``script``) into a destination by primary
+    key, in one transaction; optionally keep a type-2 ``history`` table (spec §3.10, §5.4)."""
+
+    destination: NonEmpty
+    source: NonEmpty | None = None
+    sql: NonEmpty | None = None
+    script: NonEmpty | None = None
+    enforce_primary_key: bool = True
+    delete_existing: bool = False
+    analyze_table: bool = True
+    filter_clause: str | None = None
+    history: NonEmpty | None = None
+    non_transactional: bool = False
+    script_arguments: ScriptArguments | None = None
+
+    table_keys: ClassVar[tuple[str, ...]] = ("destination", "source", "history")
+    file_keys: ClassVar[tuple[str, ...]] = ("script",)
+
+    @property
+    def primary_key_required(self) -> tuple[str, ...]:  # type: ignore[override]
+        """An upsert matches rows on the destination's key; a full replace needs none."""
+        return () if self.delete_existing and not self.history else ("destination",)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> UpsertParams:
+        exactly_one(self, "source", "sql", "script")
+        if self.script_arguments and self.source is not None:
+            raise ValueError("script_arguments needs a 'sql' or 'script' source to bind to")
+        if self.sql is not None and self.script_arguments:
+            from airflow_dataduct.sql.script import placeholder_count
+
+            found = placeholder_count(self.sql) + placeholder_count(self.filter_clause or "")
+            if found != len(self.script_arguments):
+                raise ValueError(
+                    f"script_arguments has {len(self.script_arguments)} value(s) but the SQL "
+                    f"has {found} %s placeholder(s)"
+                )
+        return self
+
+    def check_tables(self, tables: dict[str, Table]) -> list[tuple[str, str]]:
+        problems = super().check_tables(tables)
+        history, destination = tables.get("history"), tables.get("destination")
+        if history is not None and destination is not None:
+            from airflow_dataduct.sql.history import history_problems
+
+            problems += [("history", p) for p in history_problems(history, destination)]
+        return problems
+
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_$]*$", max_length=127)]
 """One unqualified SQL name (Dataduct asserts a table name has no ``.``)."""
@@ -205,16 +286,17 @@ class LoadPostgresParams(StepParams):
         return self
 
 
-register_step_models(
-    {
-        "create-update-sql": CreateUpdateSqlParams,
-        "sql-command": SqlCommandParams,
-        "reload": ReloadParams,
-        "delta-load": DeltaLoadParams,
-        "load-reload-pk": LoadReloadPkParams,
-        "extract-redshift": ExtractRedshiftParams,
-        "extract-postgres": ExtractPostgresParams,
-        "load-redshift": LoadRedshiftParams,
-        "load-postgres": LoadPostgresParams,
-    }
-)
+STEP_MODELS: dict[str, type[StepParams]] = {
+    "extract-rds": ExtractRdsParams,
+    "create-load-redshift": CreateLoadRedshiftParams,
+    "upsert": UpsertParams,
+    "create-update-sql": CreateUpdateSqlParams,
+    "sql-command": SqlCommandParams,
+    "reload": ReloadParams,
+    "delta-load": DeltaLoadParams,
+    "load-reload-pk": LoadReloadPkParams,
+    "extract-redshift": ExtractRedshiftParams,
+    "extract-postgres": ExtractPostgresParams,
+    "load-redshift": LoadRedshiftParams,
+    "load-postgres": LoadPostgresParams,
+}

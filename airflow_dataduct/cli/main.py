@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from airflow_dataduct.errors import DefinitionError, DefinitionErrors
-from airflow_dataduct.loader import scan
+from airflow_dataduct.factory.loader import scan
 
 
 def _validate_path(path: Path) -> tuple[int, list[DefinitionError]]:
     """(pipelines found valid, errors) for a definitions folder, a pipeline or a table file."""
-    from airflow_dataduct.config import find_config
+    from airflow_dataduct.factory.definitions import open_definitions
     from airflow_dataduct.model.pipeline import read_pipeline
     from airflow_dataduct.tables.ddl import parse_table_file
 
@@ -24,7 +24,7 @@ def _validate_path(path: Path) -> tuple[int, list[DefinitionError]]:
         if path.suffix == ".sql":
             parse_table_file(path)
             return 0, []
-        read_pipeline(path, find_config(path.parent))
+        read_pipeline(path, open_definitions(path.parent))
         return 1, []
     except DefinitionErrors as exc:
         return 0, exc.errors
@@ -41,7 +41,7 @@ def validate(paths: Sequence[str], output: str = "text") -> int:
         valid += count
         errors.extend(found)
     if output == "json":
-        from airflow_dataduct.cli_pipeline import errors_json
+        from airflow_dataduct.cli.pipeline import errors_json
 
         print(errors_json(valid, DefinitionErrors(errors).errors))
         return 1 if errors else 0
@@ -63,10 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="definition folders, pipeline YAML or table .sql files (default: dag_definitions)",
     )
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    from airflow_dataduct.cli_pipeline import PIPELINE_COMMANDS, add_pipeline_parsers
+    from airflow_dataduct.cli.pipeline import PIPELINE_COMMANDS, add_pipeline_parsers
 
     add_pipeline_parsers(commands)
-    from airflow_dataduct.database_commands import add_parser as add_database_parser
+    from airflow_dataduct.cli.database import add_parser as add_database_parser
 
     add_database_parser(commands)
     args = parser.parse_args(argv)

@@ -29,11 +29,14 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from airflow_dataduct.builders import BUILDERS
+from airflow_dataduct.builders.registry import StepBuilder
 from airflow_dataduct.errors import DefinitionError, Location
-from airflow_dataduct.model.steps import STEP_KINDS, STEP_MODELS, StepKind, StepParams
+from airflow_dataduct.model.steps import STEP_KINDS, STEP_MODELS
+from airflow_dataduct.model.steps.base import StepKind, StepParams
 
 if TYPE_CHECKING:
-    from airflow_dataduct.config import CustomStepConfig, DataductConfig
+    from airflow_dataduct.model.config import CustomStepConfig, DataductConfig
 
 ENTRY_POINT_GROUP = "airflow_dataduct.steps"
 _entry_points_loaded: list[DefinitionError] | None = None
@@ -55,11 +58,18 @@ def check_step_class(cls: Any) -> str | None:
 
 def register_step_class(step_type: str, cls: Any) -> None:
     """Make ``step_type`` validate with ``cls.params`` and build with ``cls.build``."""
-    from airflow_dataduct.builders.registry import BUILDERS
-
     STEP_KINDS[step_type] = getattr(cls, "kind", None) or StepKind(cls.__name__, ("TransformStep",))
     STEP_MODELS[step_type] = cls.params
-    BUILDERS[step_type] = cls.build
+    BUILDERS[step_type] = StepBuilder(cls.params, _build_with(cls))
+
+
+def _build_with(cls: Any) -> Any:
+    """A custom class's ``build(ctx, step)`` as a builder of the registry's shape."""
+
+    def build(ctx: Any, step: Any, params: Any) -> Any:
+        return cls.build(ctx, step)
+
+    return build
 
 
 def _load_file(path: Path) -> Any:

@@ -8,9 +8,10 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from airflow_dataduct.alerts import FailureAlert, alert_settings
-from airflow_dataduct.assets import step_outlets, table_condition
-from airflow_dataduct.config import DataductConfig
+from airflow_dataduct.alerts import FailureAlert
+from airflow_dataduct.builders.registry import alert_settings
+from airflow_dataduct.factory.assets import step_outlets, table_condition
+from airflow_dataduct.model.config import DataductConfig
 from airflow_dataduct.model.pipeline import Pipeline, StepSpec
 
 

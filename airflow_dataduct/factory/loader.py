@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from airflow_dataduct.cache import PipelineCache, default_root, fingerprint
-from airflow_dataduct.config import DataductConfig, find_config
-from airflow_dataduct.errors import DefinitionError, DefinitionErrors, Location
+from airflow_dataduct.errors import BrokenDefinitions, DefinitionError, DefinitionErrors, Location
+from airflow_dataduct.factory.cache import PipelineCache, default_root, fingerprint
+from airflow_dataduct.factory.definitions import open_definitions
+from airflow_dataduct.model.config import DataductConfig
 from airflow_dataduct.model.pipeline import Pipeline, parse_pipeline, pipeline_files
 from airflow_dataduct.model.yaml_source import read_definition
 
@@ -24,10 +25,6 @@ log = logging.getLogger(__name__)
 
 DEFINITIONS_ENV = "DATADUCT_DEFINITIONS_DIR"
 INTERNAL_ERROR = "internal error while validating this file (please report it)"
-
-
-class BrokenDefinitions(Exception):
-    """The import error of the error file: every broken definition, one per line."""
 
 
 @dataclass
@@ -52,7 +49,7 @@ def scan(folder: str | Path, only_dag_id: str | None = None) -> Scan:
         result.errors.append(DefinitionError("definitions folder not found", Location(str(folder))))
         return result
     try:
-        config = result.config = find_config(folder)
+        config = result.config = open_definitions(folder)
     except DefinitionErrors as exc:
         result.errors.extend(exc.errors)
         return result
@@ -144,7 +141,7 @@ def _parsing_dag_id() -> str | None:
 
 def load_dags(default_folder: str | Path) -> dict[str, Any]:
     """Every valid pipeline's DAG, by dag_id; a broken pipeline is skipped, never raised."""
-    from airflow_dataduct.dag_factory import build_dag
+    from airflow_dataduct.factory.dag import build_dag
 
     folder = definitions_dir(default_folder)
     result = scan(folder, only_dag_id=_parsing_dag_id())

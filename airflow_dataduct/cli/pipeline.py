@@ -64,14 +64,14 @@ def _pipeline_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_pipeline_dag(pipeline: str, definitions: str) -> tuple[Any, Any]:
     """(Pipeline, DAG) of a pipeline name or file; DefinitionErrors when it is broken."""
-    from airflow_dataduct.config import find_config
-    from airflow_dataduct.dag_factory import build_dag
-    from airflow_dataduct.loader import scan
+    from airflow_dataduct.factory.dag import build_dag
+    from airflow_dataduct.factory.definitions import open_definitions
+    from airflow_dataduct.factory.loader import scan
     from airflow_dataduct.model.pipeline import read_pipeline
 
     path = Path(pipeline)
     if path.suffix in (".yaml", ".yml") and path.is_file():
-        config = find_config(path.parent)
+        config = open_definitions(path.parent)
         model = read_pipeline(path, config)
     else:
         result = scan(definitions)
@@ -279,7 +279,7 @@ CREATE TABLE staging.{node} (
 
 
 def new_command(args: argparse.Namespace) -> int:
-    from airflow_dataduct.config import find_config
+    from airflow_dataduct.factory.definitions import open_definitions
 
     name = args.name
     if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,200}", name):
@@ -291,11 +291,11 @@ def new_command(args: argparse.Namespace) -> int:
         print(f"{target} exists; not overwritten")
         return 1
     try:
-        hosts = sorted(find_config(folder).hosts)
+        hosts = sorted(open_definitions(folder).hosts)
     except DefinitionErrors as exc:
         print(exc)
         return 1
-    base = find_config(folder).base_dir
+    base = open_definitions(folder).base_dir
     node = re.sub(r"\W", "_", name).lower()
     values = {"name": name, "node": node, "host": hosts[0] if hosts else "my_host"}
     folder.mkdir(parents=True, exist_ok=True)

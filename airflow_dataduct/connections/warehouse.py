@@ -14,9 +14,8 @@ from typing import Any
 
 from airflow.providers.common.sql.hooks.sql import DbApiHook
 
-from airflow_dataduct.dataduct_tsv import FORMAT_NAME as DATADUCT_TSV_FORMAT
+from airflow_dataduct.connections.hooks import set_search_path, warehouse_dialect, warehouse_hook
 from airflow_dataduct.errors import WarehouseSchemaError
-from airflow_dataduct.hooks import set_search_path, warehouse_dialect, warehouse_hook
 from airflow_dataduct.sql.copy import (
     CopyOptions,
     RedshiftCredentials,
@@ -34,7 +33,9 @@ from airflow_dataduct.sql.ddl import (
     table_exists_sql,
 )
 from airflow_dataduct.sql.identifiers import Dialect, quote_literal, table_ref
-from airflow_dataduct.staging import COPY_MANIFEST, Manifest, StagingStore
+from airflow_dataduct.staging.dataduct_tsv import FORMAT_NAME as DATADUCT_TSV_FORMAT
+from airflow_dataduct.staging.manifest import COPY_MANIFEST, Manifest
+from airflow_dataduct.staging.store import StagingStore
 from airflow_dataduct.tables.model import Table
 
 log = logging.getLogger(__name__)

@@ -21,18 +21,17 @@ from pydantic import (
     model_validator,
 )
 
-from airflow_dataduct.config import SnsArn
 from airflow_dataduct.model.runner_flags import FlagParser
-from airflow_dataduct.model.steps import (
+from airflow_dataduct.model.steps.base import (
     Identifier,
     NonEmpty,
     OutputPath,
     StepParams,
     exactly_one,
     missing_file,
-    register_step_models,
 )
-from airflow_dataduct.model.steps import _as_list as as_list  # one name or a list
+from airflow_dataduct.model.steps.base import _as_list as as_list  # one name or a list
+from airflow_dataduct.types import SnsArn
 
 ScalarArgument = str | int | float | bool
 ScriptArguments = list[ScalarArgument | dict[str, ScalarArgument]] | dict[str, ScalarArgument] | str
@@ -342,12 +341,10 @@ class PipelineDependenciesParams(StepParams):
 _NO_FLAGS = DependencyArguments()
 
 
-register_step_models(
-    {
-        "extract-local": ExtractLocalParams,
-        "extract-s3": ExtractS3Params,
-        "transform": TransformParams,
-        "qa-transform": QATransformParams,
-        "pipeline-dependencies": PipelineDependenciesParams,
-    }
-)
+STEP_MODELS: dict[str, type[StepParams]] = {
+    "extract-local": ExtractLocalParams,
+    "extract-s3": ExtractS3Params,
+    "transform": TransformParams,
+    "qa-transform": QATransformParams,
+    "pipeline-dependencies": PipelineDependenciesParams,
+}

@@ -6,17 +6,54 @@ from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import Field, model_validator
 
-from airflow_dataduct.config import SnsArn
-from airflow_dataduct.model.steps import (
+from airflow_dataduct.model.steps.base import (
+    Identifier,
     NonEmpty,
     QaLogParams,
+    StepParams,
     exactly_one,
-    register_step_models,
 )
 from airflow_dataduct.sql.column_check import select_item_count
+from airflow_dataduct.types import SnsArn
 
 if TYPE_CHECKING:
     from airflow_dataduct.tables.model import Table
+
+
+class PrimaryKeyCheckParams(QaLogParams):
+    """``primary-key-check``: no primary key value may appear twice."""
+
+    table_definition: NonEmpty
+    sns_topic_arn: SnsArn | None = None
+    """Dataduct: a failed check publishes here and the run continues."""
+
+    table_keys: ClassVar[tuple[str, ...]] = ("table_definition",)
+    primary_key_required: ClassVar[tuple[str, ...]] = ("table_definition",)
+
+
+class CountCheckParams(QaLogParams):
+    """``count-check``: source and warehouse row counts agree within ``tolerance`` percent."""
+
+    source_host: NonEmpty
+    source_sql: NonEmpty | None = None
+    source_table_name: Identifier | None = None
+    source_count_sql: NonEmpty | None = None
+    destination_sql: NonEmpty | None = None
+    destination_table_name: Identifier | None = None
+    destination_table_definition: NonEmpty | None = None
+    tolerance: Annotated[float, Field(ge=0)] = 1.0
+    sns_topic_arn: SnsArn | None = None
+    """Dataduct: a failed check publishes here and the run continues."""
+
+    table_keys: ClassVar[tuple[str, ...]] = ("destination_table_definition",)
+
+    @model_validator(mode="after")
+    def _one_each(self) -> CountCheckParams:
+        exactly_one(self, "source_sql", "source_table_name", "source_count_sql")
+        exactly_one(
+            self, "destination_sql", "destination_table_name", "destination_table_definition"
+        )
+        return self
 
 
 class ColumnCheckParams(QaLogParams):
@@ -64,4 +101,8 @@ class ColumnCheckParams(QaLogParams):
         return problems
 
 
-register_step_models({"column-check": ColumnCheckParams})
+STEP_MODELS: dict[str, type[StepParams]] = {
+    "primary-key-check": PrimaryKeyCheckParams,
+    "count-check": CountCheckParams,
+    "column-check": ColumnCheckParams,
+}

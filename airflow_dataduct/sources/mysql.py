@@ -7,7 +7,7 @@ formatted a column at a time; other drivers' values go through ``format_value``.
 
 Every connection is set to UTC (``time_zone = '+00:00'``, so ``TIMESTAMP`` values arrive in
 UTC) and ``utf8mb4`` (4-byte characters arrive intact). Values become interchange fields as
-:func:`airflow_dataduct.interchange.format_value` writes them, with these MySQL rules:
+:func:`airflow_dataduct.staging.interchange.format_value` writes them, with these MySQL rules:
 
 * zero and partly zero dates (``'0000-00-00'``, ``'2020-00-15 00:00:00'``) become NULL: no
   warehouse can store them;
@@ -29,8 +29,8 @@ from typing import Any
 
 from airflow.providers.mysql.hooks.mysql import MySqlHook
 
-from airflow_dataduct.interchange import NULL, format_value
-from airflow_dataduct.staging import StagedWriter
+from airflow_dataduct.staging.interchange import NULL, format_value
+from airflow_dataduct.staging.writer import StagedWriter
 
 FETCH_ROWS = 10_000
 MYSQL_SESSION_SETTINGS = (

@@ -24,12 +24,10 @@ from pydantic import (
 
 from airflow_dataduct.errors import DefinitionError, DefinitionErrors, Location
 from airflow_dataduct.model.validation import to_definition_errors
-from airflow_dataduct.model.yaml_source import load_yaml_file
+from airflow_dataduct.model.yaml_source import SourceMap, load_yaml_file
+from airflow_dataduct.types import ConnId, IamRoleArn, SnsArn
 
 CONFIG_FILE_NAME = "dataduct.yaml"
-ConnId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$", max_length=250)]
-IamRoleArn = Annotated[str, Field(pattern=r"^arn:aws[a-z\-]*:iam::\d{12}:role/[\w+=,.@/\-]+$")]
-SnsArn = Annotated[str, Field(pattern=r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]+:\d{12}:[A-Za-z0-9_\-]+$")]
 
 
 class _Section(BaseModel):
@@ -134,7 +132,8 @@ class PostgresSourceConfig(_Section):
 
 
 class NotifierConfig(_Section):
-    """An Airflow notifier by import path, with its arguments; checked when the config is read."""
+    """An Airflow notifier by import path, with its arguments (checked when definitions are
+    opened)."""
 
     notifier: Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*\.[A-Za-z_]\w*$")]
     """Import path of a ``BaseNotifier`` subclass, e.g. ``...notifications.slack.SlackNotifier``."""
@@ -142,13 +141,6 @@ class NotifierConfig(_Section):
     """Task failures, QA warnings (``qa.on_failure: warn``), or both."""
     args: dict[str, Any] = {}
     """Keyword arguments; templated ones may use ``{{ dataduct_alert.subject }}``/``.message``."""
-
-    @model_validator(mode="after")
-    def _resolves(self) -> NotifierConfig:
-        from airflow_dataduct.alerts import check_notifier
-
-        check_notifier(self.notifier, self.args)
-        return self
 
 
 class AlertsConfig(_Section):
@@ -261,6 +253,7 @@ class DataductConfig(_Section):
     """Dataduct's ``etl.CUSTOM_STEPS_PATH``: base of ``custom_steps[].file_path``; relative to
     this file."""
     _path: str = PrivateAttr(default="<defaults>")
+    _source: SourceMap | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _warnings_have_a_destination(self) -> DataductConfig:
@@ -270,6 +263,11 @@ class DataductConfig(_Section):
                 "qa.on_failure 'warn' needs sns.warning_topic_arn or a notifier with on: [warning]"
             )
         return self
+
+    @property
+    def source(self) -> SourceMap | None:
+        """Where each key of the file was (for errors found after validation), if read from one."""
+        return self._source
 
     @property
     def path(self) -> str:
@@ -314,17 +312,8 @@ def load_config(path: str | Path) -> DataductConfig:
     except ValidationError as exc:
         raise DefinitionErrors(to_definition_errors(exc, DataductConfig, source)) from None
     config._path = str(path)
-    _register_custom_steps(config, source)
+    config._source = source
     return config
-
-
-def _register_custom_steps(config: DataductConfig, source: object = None) -> None:
-    """Load the configured and the installed (entry point) custom step types."""
-    from airflow_dataduct.custom_steps import register_custom_steps
-
-    errors = register_custom_steps(config, source)
-    if errors:
-        raise DefinitionErrors(errors)
 
 
 def find_config(definitions_dir: str | Path) -> DataductConfig:
@@ -334,5 +323,4 @@ def find_config(definitions_dir: str | Path) -> DataductConfig:
         return load_config(candidate)
     config = DataductConfig()
     config._path = str(candidate)
-    _register_custom_steps(config)
     return config

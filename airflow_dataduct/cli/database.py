@@ -121,10 +121,10 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the script, or run it in one transaction; 1 on any error."""
-    from airflow_dataduct.config import find_config
+    from airflow_dataduct.factory.definitions import open_definitions
 
     try:
-        config = find_config(args.definitions)
+        config = open_definitions(args.definitions)
         tables = _read_tables(args.tables)
         permissions = config.database.permissions
         if not args.execute:
@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _execute(args: argparse.Namespace, config: Any, tables: list[Table]) -> int:
-    from airflow_dataduct.warehouse import Warehouse
+    from airflow_dataduct.connections.warehouse import Warehouse
 
     warehouse = Warehouse(config.warehouse.conn_id, config.warehouse.search_path)
     if args.dialect and Dialect(args.dialect) is not warehouse.dialect:

@@ -136,7 +136,8 @@ def write_result_row(policy: Any, result: Mapping[str, Any], context: Mapping[st
 
     The file name is Dataduct's: the row's fields joined by ``_``, dots and spaces made ``_``.
     """
-    from airflow_dataduct.staging import open_store, path_safe
+    from airflow_dataduct.staging.locations import open_store
+    from airflow_dataduct.staging.manifest import path_safe
 
     row = result_row(policy.pipeline, result, dt.datetime.now(dt.timezone.utc))
     suffix = policy.path_suffix or ""

@@ -11,7 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from airflow.sdk.exceptions import AirflowFailException
+
 from airflow_dataduct.alerts import AlertSettings, publish_warning
+from airflow_dataduct.errors import DataQualityCheckFailed
 
 log = logging.getLogger(__name__)
 
@@ -60,22 +63,22 @@ def finish_check(
     context: Mapping[str, Any],
 ) -> dict[str, Any]:
     """Record ``result`` in the history table, then return it, or warn, or raise
-    ``DataQualityCheckFailed(summary)``."""
-    from airflow_dataduct.operators.checks import DataQualityCheckFailed
+    ``DataQualityCheckFailed(summary)`` (as Airflow's AirflowFailException: no retry)."""
 
     if policy is not None and policy.history_table:
-        from airflow_dataduct.qa_history import append_result
+        from airflow_dataduct.qa.history import append_result
 
         append_result(warehouse, policy.history_table, policy.pipeline, result, run_date(context))
     if policy is not None and policy.log_location:
-        from airflow_dataduct.qa_history import write_result_row
+        from airflow_dataduct.qa.history import write_result_row
 
         write_result_row(policy, result, context)
     if result.get("success"):
         log.info("%s passed", summary)
         return result
     if qa_should_fail(False, policy):
-        raise DataQualityCheckFailed(summary)
+        failure = DataQualityCheckFailed(summary)
+        raise AirflowFailException(str(failure)) from failure
     assert policy is not None
     log.warning("QA warning (the run continues): %s", summary)
     publish_warning(policy.alerts, context, result.get("test_name", ""), summary, policy.topic_arn)

@@ -8,7 +8,8 @@ from typing import IO, Any
 
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
-from airflow_dataduct.staging import COPY_MANIFEST, MANIFEST, Manifest, StagingStore
+from airflow_dataduct.staging.manifest import COPY_MANIFEST, MANIFEST, Manifest
+from airflow_dataduct.staging.store import StagingStore
 
 
 class S3StagingStore(StagingStore):
@@ -71,35 +72,3 @@ class S3StagingStore(StagingStore):
 
     def remove_prefix(self, prefix: str) -> None:
         self._delete_under(self._key(prefix) + "/")
-
-
-def _split_uri(uri: str) -> tuple[str, str]:
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    return bucket, key
-
-
-def open_s3_object(uri: str, aws_conn_id: str = "aws_default") -> IO[bytes]:
-    """A streaming body of the object at ``uri``."""
-    bucket, key = _split_uri(uri)
-    body: Any = S3Hook(aws_conn_id=aws_conn_id).get_key(key, bucket).get()["Body"]
-    return body
-
-
-def list_s3_objects(uri: str, aws_conn_id: str = "aws_default") -> list[tuple[str, int]]:
-    """(URI, size) of the object ``uri``, or else of every object under the prefix ``uri/``
-    (folder markers and hidden names skipped), in key order."""
-    bucket, key = _split_uri(uri)
-    client = S3Hook(aws_conn_id=aws_conn_id).get_conn()
-    prefix = key.rstrip("/") + "/" if key else ""
-    found: list[tuple[str, int]] = []
-    for page in client.get_paginator("list_objects_v2").paginate(
-        Bucket=bucket, Prefix=key.rstrip("/")
-    ):
-        for obj in page.get("Contents", []):
-            name = obj["Key"]
-            if name == key and not key.endswith("/"):
-                return [(uri, obj["Size"])]
-            leaf = name.rsplit("/", 1)[-1]
-            if name.startswith(prefix) and leaf and not leaf.startswith((".", "_")):
-                found.append((f"s3://{bucket}/{name}", obj["Size"]))
-    return sorted(found)

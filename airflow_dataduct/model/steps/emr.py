@@ -9,7 +9,7 @@ from typing import Annotated, ClassVar
 from pydantic import Field, field_validator
 
 from airflow_dataduct.model.dp_expressions import translate
-from airflow_dataduct.model.steps import NameList, NonEmpty, StepParams, register_step_models
+from airflow_dataduct.model.steps.base import NameList, NonEmpty, StepParams
 
 EMR_STEP_TYPES = frozenset({"aegisthus", "scalding", "emr-streaming", "emr-step"})
 _STEP_STRING_SPLIT = re.compile(r"(?<!\\),")
@@ -91,11 +91,9 @@ class EmrJobParams(StepParams):
         return value
 
 
-register_step_models(
-    {
-        "aegisthus": AegisthusParams,
-        "scalding": ScaldingParams,
-        "emr-streaming": EmrStreamingParams,
-        "emr-step": EmrJobParams,
-    }
-)
+STEP_MODELS: dict[str, type[StepParams]] = {
+    "aegisthus": AegisthusParams,
+    "scalding": ScaldingParams,
+    "emr-streaming": EmrStreamingParams,
+    "emr-step": EmrJobParams,
+}

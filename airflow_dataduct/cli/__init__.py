@@ -1,0 +1,1 @@
+"""``airflow-dataduct``: the command line (validate, render, graph, new, database)."""

@@ -1,0 +1,1 @@
+"""Connections by Airflow connection type: hooks, the warehouse session, Redshift credentials."""
