@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from airflow_dataduct.errors import DataductError
 from airflow_dataduct.notifiers import NotifierSpec
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ def failure_message(context: Mapping[str, Any]) -> tuple[str, str]:
     """(subject, message) naming the pipeline, the failed task, the run, the error and the log."""
     ti = context["ti"]
     error = context.get("exception")
+    if isinstance(getattr(error, "__cause__", None), DataductError):
+        error = error.__cause__  # the check's own failure, raised to Airflow as "no retry"
     text = f"{type(error).__name__}: {error}" if error is not None else "(no error recorded)"
     if len(text) > ERROR_LIMIT:
         text = text[:ERROR_LIMIT] + " [...]"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_dataduct.errors import DataQualityCheckFailed
 from airflow_dataduct.operators.checks import CountCheckOperator
+from tests.check_failures import raises_check_failure
 from tests.integration.conftest import Stack
 
 pytestmark = pytest.mark.integration
@@ -56,7 +56,7 @@ def test_count_check_fails_beyond_tolerance_with_the_numbers(
     stack: Stack, source_rows: int, warehouse_rows: int, tolerance: float, shown: str
 ) -> None:
     fill(stack, source_rows, warehouse_rows)
-    with pytest.raises(DataQualityCheckFailed) as exc:
+    with raises_check_failure() as exc:
         count_check(tolerance).execute({})
     assert shown in str(exc.value)
     assert f"source {source_rows:,} rows, warehouse {warehouse_rows:,} rows" in str(exc.value)

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from airflow_dataduct.errors import DataQualityCheckFailed
 from airflow_dataduct.factory.loader import load_dags
 from airflow_dataduct.operators.load import CreateLoadRedshiftOperator
 from airflow_dataduct.operators.upsert import UpsertOperator
 from airflow_dataduct.sql.upsert import UpsertOptions
 from airflow_dataduct.staging.store import LocalStagingStore
 from airflow_dataduct.staging.writer import StagedWriter
+from tests.check_failures import raises_check_failure
 from tests.integration.conftest import AIRFLOW, SEED_ROWS, Stack
 
 pytestmark = pytest.mark.integration
@@ -87,7 +87,7 @@ def test_primary_key_check_fails_on_a_duplicate_key(stack: Stack) -> None:
     with stack.warehouse() as warehouse:
         warehouse.execute("INSERT INTO prod.users SELECT * FROM prod.users WHERE user_id = 7")
     dag = load_dags(stack.definitions)["users"]
-    with pytest.raises(DataQualityCheckFailed) as exc:
+    with raises_check_failure() as exc:
         run_task((dag, "PrimaryKeyCheckStep0"))
     message = str(exc.value)
     assert "1 primary key value(s) of prod.users (user_id) repeat" in message

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_dataduct.errors import DataQualityCheckFailed
 from airflow_dataduct.operators.column_check import ColumnCheckOperator
 from airflow_dataduct.sql.column_check import source_sample_sql
 from airflow_dataduct.tables.ddl import parse_table_sql
+from tests.check_failures import raises_check_failure
 from tests.integration.mysql.conftest import MySqlStack
 from tests.integration.mysql.test_mysql_extract import (
     COLUMNS,
@@ -58,7 +58,7 @@ def test_a_changed_value_is_a_mismatch_with_its_column(hostile: MySqlStack) -> N
     check = column_check(
         f"SELECT {COLUMNS} FROM `{TABLE}`", destination_table=parse_table_sql(WAREHOUSE_TABLE)
     )
-    with pytest.raises(DataQualityCheckFailed, match=r"1 of 4 compared rows differ") as exc:
+    with raises_check_failure(match=r"1 of 4 compared rows differ") as exc:
         check.execute({})
     assert "error rate 25.0000%" in str(exc.value)
     assert "key (1) txt" in str(exc.value)
@@ -83,7 +83,7 @@ def test_no_sampled_key_in_the_warehouse_fails_clearly(hostile: MySqlStack) -> N
     check = column_check(
         f"SELECT {COLUMNS} FROM `{TABLE}`", destination_table=parse_table_sql(WAREHOUSE_TABLE)
     )
-    with pytest.raises(DataQualityCheckFailed, match="none of the 4 sampled source keys"):
+    with raises_check_failure(match="none of the 4 sampled source keys"):
         check.execute({})
 
 

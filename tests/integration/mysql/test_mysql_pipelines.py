@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from airflow_dataduct.errors import DataQualityCheckFailed
 from airflow_dataduct.factory.loader import load_dags
 from airflow_dataduct.qa.compare import canonical
+from tests.check_failures import raises_check_failure
 from tests.integration.conftest import SEED_ROWS
 from tests.integration.mysql.conftest import MySqlStack
 
@@ -119,7 +119,7 @@ def test_column_check_from_mysql_reports_a_changed_value(mysql_stack: MySqlStack
     dag = load_dags(mysql_stack.stack.definitions)["users_full"]
     task = dag.get_task("full_columns")
     task.render_template_fields({"run_id": "manual__test"})
-    with pytest.raises(DataQualityCheckFailed, match=r"of 2,000 compared rows differ") as exc:
+    with raises_check_failure(match=r"of 2,000 compared rows differ") as exc:
         task.execute({})
     assert "score: source Decimal(" in str(exc.value)
 
@@ -133,5 +133,5 @@ def test_count_check_from_mysql_fails_on_missing_rows(mysql_stack: MySqlStack) -
     task = dag.get_task("CountCheckStep0")
     task.render_template_fields({"run_id": "manual__test"})
     assert task.source_count_sql == "SELECT COUNT(*) FROM `users`"
-    with pytest.raises(DataQualityCheckFailed, match=r"error rate 5\.0000%"):
+    with raises_check_failure(match=r"error rate 5\.0000%"):
         task.execute({})
