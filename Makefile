@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # `make demo SOURCE=mysql` reads the demo's source from MariaDB instead of PostgreSQL.
 SOURCE ?= postgres
 
-.PHONY: install mariadb demo test lint stack-up stack-down clean
+.PHONY: install mariadb demo test docs lint stack-up stack-down clean
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	@# MariaDB server and client (MySQL sources), and the headers mysqlclient builds against.
@@ -34,7 +34,13 @@ demo: install
 
 test: install
 	$(BIN)/ruff check .
+	@# Not --quiet: it hides the warnings that --strict turns into a failure (mkdocs 1.6).
+	$(BIN)/mkdocs build --strict --site-dir .local/site
 	$(BIN)/python -m pytest
+
+# The documentation site (docs/, mkdocs.yml) into .local/site; warnings fail the build.
+docs: install
+	$(BIN)/mkdocs build --strict --site-dir .local/site
 
 lint: install
 	$(BIN)/ruff check .
