@@ -58,7 +58,7 @@ def source_hook(conn_id: str, database: str | None = None) -> DbApiHook:
 
         return PostgresHook(postgres_conn_id=conn_id, database=database)
     if connection.conn_type in MYSQL_TYPES:
-        from airflow_dataduct.sources.mysql import mysql_hook
+        from airflow_dataduct.connections.mysql import mysql_hook  # deferred: MySQLdb start-up
 
         return mysql_hook(conn_id, database)
     hook_params = {"schema": database} if database else {}

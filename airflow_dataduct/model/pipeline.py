@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from airflow_dataduct.types import SnsArn
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from airflow_dataduct.errors import DefinitionError, DefinitionErrors, DpExpressionError, Location
@@ -35,6 +34,7 @@ from airflow_dataduct.model.validation import suggest, to_definition_errors
 from airflow_dataduct.model.yaml_source import SourceMap, load_yaml_text, read_definition
 from airflow_dataduct.tables.ddl import parse_table_file
 from airflow_dataduct.tables.model import Table
+from airflow_dataduct.types import SnsArn
 
 PIPELINE_SUFFIXES = (".yaml", ".yml")
 HOST_KEYS = ("host_name", "source_host")
