@@ -148,7 +148,7 @@ def _script_uri(ctx: BuildContext, step: StepSpec, path: str) -> tuple[str, list
 
 
 def build_emr_streaming(ctx: BuildContext, step: StepSpec, params: EmrStreamingParams) -> TaskGroup:
-    """Hadoop streaming in Dataduct's Hadoop 2 form (spec §3.21)."""
+    """Hadoop streaming in Dataduct's Hadoop 2 form (docs/steps.md)."""
     scripts = [params.mapper, *([params.reducer] if params.reducer else [])]
     located = [_script_uri(ctx, step, s) for s in scripts]
     args = ["hadoop-streaming", *params.hadoop_params]

@@ -26,7 +26,7 @@ ErrorSink = Callable[..., None]
 
 @dataclass(frozen=True)
 class StepInput:
-    """One input of a step: a step's (or an output node's) staged output (spec §2.3)."""
+    """One input of a step: a step's (or an output node's) staged output (docs/pipelines.md)."""
 
     source: str
     """A step name, or an ``output_node`` name of an earlier ``transform``."""
@@ -62,7 +62,7 @@ class EdgeResolver:
         """``output_node`` name -> the transform step that writes it."""
 
     def resolve(self, drafts: list[StepDraft]) -> None:
-        """Dataduct's edges (spec §2.2): implicit chaining, input_node and depends_on."""
+        """Dataduct's edges (docs/pipelines.md): implicit chaining, input_node and depends_on."""
         names = {d.name: d for d in drafts}
         previous: StepDraft | None = None
         for draft in drafts:
@@ -128,7 +128,7 @@ class EdgeResolver:
 
     @staticmethod
     def _outputs_data(draft: StepDraft) -> bool:
-        """Whether the step exposes one staged output (spec §2.2 rules 5-6)."""
+        """Whether the step exposes one staged output (docs/pipelines.md)."""
         nodes = getattr(draft.params, "output_nodes", ())
         return STEP_KINDS[draft.step_type].outputs_data and not nodes
 

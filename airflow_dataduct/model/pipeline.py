@@ -45,7 +45,7 @@ TableName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A
 
 
 class PipelineKeys(BaseModel):
-    """The pipeline-level keys of a Dataduct YAML file (spec §1)."""
+    """The pipeline-level keys of a Dataduct YAML file (docs/pipelines.md)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -205,7 +205,7 @@ class _PipelineReader:
         return None if delta is None else self._shift(schedule, delta)
 
     def _time_delta(self, keys: PipelineKeys) -> dt.timedelta | None:
-        """Dataduct's ``time_delta`` (spec §1; the YAML value is honoured); None after an error."""
+        """Dataduct's ``time_delta`` (docs/pipelines.md); None after an error."""
         try:
             return parse_time_delta(keys.time_delta if keys.time_delta is not None else 0)
         except ValueError as exc:
@@ -276,7 +276,7 @@ class _PipelineReader:
         model = STEP_MODELS[step_type]
         values = {}
         for key, value in raw.items():
-            try:  # DP expressions and {S3_BASE_PATH}, as Dataduct wrote them (spec §2.4)
+            try:  # DP expressions and {S3_BASE_PATH}, as Dataduct wrote them (docs/pipelines.md)
                 values[key] = translate_values(value, self.config.s3_base_path)
             except DpExpressionError as exc:
                 self.error(f"{key}: {exc}", (*at, key), key)

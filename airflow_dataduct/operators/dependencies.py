@@ -1,4 +1,4 @@
-"""``pipeline-dependencies``: wait for other pipelines' runs of the same day (spec §3.20).
+"""``pipeline-dependencies``: wait for other pipelines' runs of the same day (docs/steps.md).
 
 A sensor over the DAG runs of each named pipeline whose logical date falls on the day (UTC) of
 this run's data interval start (its logical date when scheduled), Dataduct's "same calendar

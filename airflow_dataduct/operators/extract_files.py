@@ -1,4 +1,4 @@
-"""``extract-local`` and ``extract-s3``: existing files as a step's staged output (spec §3.1-3.2).
+"""``extract-local`` and ``extract-s3``: existing files as a step's staged output (docs/steps.md).
 
 Both leave a manifest under the step's staging prefix, so a load or a transform reads them like
 any extract's output. The data stays in Dataduct's TSV (NULL as the literal ``NULL``; see

@@ -1,4 +1,4 @@
-"""``extract-redshift``: a whole warehouse table into staged files (spec §3.4).
+"""``extract-redshift``: a whole warehouse table into staged files (docs/steps.md).
 
 Redshift: ``UNLOAD`` straight into the S3 staging location, then the staging manifest made
 from UNLOAD's own (``MANIFEST VERBOSE``), so the next load reads exactly what was unloaded.

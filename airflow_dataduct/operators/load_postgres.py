@@ -1,4 +1,4 @@
-"""``load-postgres``: insert staged rows into the ``postgres`` database (spec §3.7).
+"""``load-postgres``: insert staged rows into the ``postgres`` database (docs/steps.md).
 
 Dataduct's ``insert_query`` is a JDBC statement with ``?`` placeholders run once per row. Here
 the rows stream by ``COPY`` into a temporary table whose columns have the types PostgreSQL

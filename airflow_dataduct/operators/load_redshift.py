@@ -1,4 +1,4 @@
-"""``load-redshift``: COPY staged rows into an existing warehouse table (spec §3.6).
+"""``load-redshift``: COPY staged rows into an existing warehouse table (docs/steps.md).
 
 Every ``insert_mode`` runs in one transaction holding a write lock, so a failed load leaves
 the table as it was: ``TRUNCATE`` replaces the rows, ``APPEND`` adds them, ``KEEP_EXISTING``

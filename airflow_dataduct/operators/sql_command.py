@@ -1,4 +1,4 @@
-"""``sql-command`` and ``create-update-sql``: user SQL run on the warehouse (spec §3.9, §3.14)."""
+"""``sql-command`` and ``create-update-sql``: user SQL run on the warehouse (docs/steps.md)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
-"""``transform`` and ``qa-transform``: a command or script over staged files (spec §3.15-3.16).
+"""``transform`` and ``qa-transform``: a command or script over staged files (docs/steps.md).
 
-Like Data Pipeline's staged ShellCommandActivity (spec §2.4): the inputs are downloaded into
+Like Data Pipeline's staged ShellCommandActivity (docs/pipelines.md): the inputs are downloaded into
 ``INPUT1_STAGING_DIR`` (an ``input_node`` map gives one subfolder per entry; a
 ``script_directory`` comes as the next ``INPUT<n>_STAGING_DIR``), the program writes into
 ``OUTPUT1_STAGING_DIR`` (one subfolder per ``output_node``), and the output is uploaded as the
 step's staged output only after the program succeeded. Files are Dataduct TSV (NULL as
-``NULL``; spec §2.5), decompressed.
+``NULL``; docs/staging.md), decompressed.
 
 Hand-written instead of ``BashOperator``/``SubprocessHook``: the staging has to happen around
 the program in the same task, and ``SubprocessHook`` merges stderr into stdout and keeps only

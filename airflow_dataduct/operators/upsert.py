@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 class UpsertOperator(WarehouseOperator):
-    """Run Dataduct's upsert (spec §5.3, with a deterministic duplicate rule) in one transaction.
+    """Run Dataduct's upsert (with a deterministic duplicate rule) in one transaction.
 
     The destination is created from its definition when missing; its rows matching the
     source's primary keys are replaced (all rows with ``delete_existing``), then it is

@@ -116,7 +116,7 @@ def append_result(
 
 def result_row(pipeline: str, result: Mapping[str, Any], at: dt.datetime) -> list[str]:
     """Dataduct's QA row: schema, table, pipeline, UTC time, test, success 1/0, tolerance,
-    error rate (spec §7.1)."""
+    error rate (docs/index.md)."""
     schema, _, table = str(result.get("table") or "").rpartition(".")
     rate = result.get("error_rate")
     return [

@@ -106,7 +106,7 @@ class StagingStore(abc.ABC):
 
     def iter_records(self, manifest: Manifest, chunk_size: int = READ_CHUNK) -> Iterator[bytes]:
         """The decompressed interchange bytes of every part, in bounded chunks (Dataduct TSV
-        parts are converted on the way, spec §2.5)."""
+        parts are converted on the way, docs/staging.md)."""
         from airflow_dataduct.staging import dataduct_tsv
 
         for part in manifest.parts:

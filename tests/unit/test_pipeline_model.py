@@ -81,7 +81,7 @@ steps:
     pipeline = read(text, tmp=tmp_path)
     assert pipeline.step("CreateAndLoadStep0").upstream == ("ExtractRdsStep0",)
     assert pipeline.step("PrimaryKeyCheckStep0").upstream == ()
-    # upsert chains on the primary-key-check's unused output, as in Dataduct (spec §2.2 rule 5)
+    # upsert chains on the primary-key-check's unused output, as in Dataduct (docs/pipelines.md)
     assert pipeline.step("UpsertStep0").upstream == ("PrimaryKeyCheckStep0",)
 
 

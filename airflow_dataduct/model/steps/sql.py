@@ -1,4 +1,4 @@
-"""Parameters of the SQL / warehouse step family (spec §3.4-3.7, §3.9-3.14).
+"""Parameters of the SQL / warehouse step family (docs/steps.md).
 
 ``reload`` and ``delta-load`` are upserts (one concept, :class:`UpsertParams`) with a fixed
 ``delete_existing`` or a generated ``filter_clause``.
@@ -55,7 +55,7 @@ class CreateLoadRedshiftParams(StepParams):
 
 class UpsertParams(StepParams):
     """``upsert``: merge a source (table, ``sql`` or ``script``) into a destination by primary
-    key, in one transaction; optionally keep a type-2 ``history`` table (spec §3.10, §5.4)."""
+    key, in one transaction; optionally keep a type-2 ``history`` table (docs/steps.md)."""
 
     destination: NonEmpty
     source: NonEmpty | None = None
