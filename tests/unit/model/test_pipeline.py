@@ -12,7 +12,7 @@ from airflow_dataduct.factory.definitions import open_definitions
 from airflow_dataduct.model.pipeline import Pipeline, read_pipeline
 from airflow_dataduct.model.schedule import FREQUENCIES, parse_load_time, parse_schedule
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEFINITIONS = ROOT / "dag_definitions"
 BROKEN = ROOT / "tests" / "fixtures" / "broken"
 EXPECT = re.compile(r"^# expect: (\d+):(\d+): (.+)$", re.MULTILINE)
