@@ -22,7 +22,9 @@ class DataductEmrAddStepsOperator(EmrAddStepsOperator):
 
     def execute(self, context: Any) -> list[str]:
         if self.uploads:
-            from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+            from airflow.providers.amazon.aws.hooks.s3 import (
+                S3Hook,  # deferred: start-up time
+            )
 
             hook = S3Hook(aws_conn_id=self.aws_conn_id)
             for local, uri in self.uploads:

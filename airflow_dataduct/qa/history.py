@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow_dataduct.sql.identifiers import Dialect, quote_qualified
+from airflow_dataduct.staging.locations import open_store
+from airflow_dataduct.staging.manifest import path_safe
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +138,6 @@ def write_result_row(policy: Any, result: Mapping[str, Any], context: Mapping[st
 
     The file name is Dataduct's: the row's fields joined by ``_``, dots and spaces made ``_``.
     """
-    from airflow_dataduct.staging.locations import open_store
-    from airflow_dataduct.staging.manifest import path_safe
 
     row = result_row(policy.pipeline, result, dt.datetime.now(dt.timezone.utc))
     suffix = policy.path_suffix or ""

@@ -51,7 +51,7 @@ ColumnFormatter = Callable[[Sequence[Any]], Sequence[str]]
 def server_side_cursor(conn: Any) -> Any:
     """A cursor that streams rows from the server instead of buffering the whole result."""
     if type(conn).__module__.startswith("MySQLdb"):
-        from MySQLdb.cursors import SSCursor
+        from MySQLdb.cursors import SSCursor  # deferred: only mysqlclient connections have it
 
         return conn.cursor(SSCursor)
     return conn.cursor()  # mysql-connector-python cursors are unbuffered by default

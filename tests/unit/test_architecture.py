@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import grimp
 
+import airflow_dataduct
 from airflow_dataduct.builders import BUILDERS
 from airflow_dataduct.model.steps import STEP_KINDS, STEP_MODELS
 
@@ -62,3 +66,31 @@ def test_every_step_type_has_a_model_and_a_builder_of_that_model() -> None:
     assert set(STEP_MODELS) == set(BUILDERS) == set(STEP_KINDS)
     mismatched = {t: b.params for t, b in BUILDERS.items() if b.params is not STEP_MODELS[t]}
     assert mismatched == {}
+
+
+def undocumented_deferred_imports(package_dir: Path) -> list[str]:
+    """``file:line`` of each import inside a function without a ``# deferred: <why>`` comment."""
+    found = []
+    for path in sorted(package_dir.rglob("*.py")):
+        lines = path.read_text().splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for inner in ast.walk(node):
+                if isinstance(inner, (ast.Import, ast.ImportFrom)):
+                    text = " ".join(lines[inner.lineno - 1 : inner.end_lineno])
+                    if "# deferred:" not in text:
+                        found.append(f"{path}:{inner.lineno}")
+    return found
+
+
+def test_every_deferred_import_says_why() -> None:
+    package = Path(airflow_dataduct.__file__).parent
+    assert undocumented_deferred_imports(package) == []
+
+
+def test_an_unexplained_deferred_import_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text(
+        "def f():\n    import json\n\n\ndef g():\n    import os  # deferred: x\n"
+    )
+    assert undocumented_deferred_imports(tmp_path) == [f"{tmp_path / 'm.py'}:2"]

@@ -19,6 +19,8 @@ from airflow_dataduct.model.steps.base import (
     StepParams,
     exactly_one,
 )
+from airflow_dataduct.sql.history import history_problems
+from airflow_dataduct.sql.load_modes import insert_select_sql, placeholder_marks
 from airflow_dataduct.sql.script import placeholder_count, split_statements
 from airflow_dataduct.types import MAX_SPLITS
 
@@ -83,8 +85,6 @@ class UpsertParams(StepParams):
         if self.script_arguments and self.source is not None:
             raise ValueError("script_arguments needs a 'sql' or 'script' source to bind to")
         if self.sql is not None and self.script_arguments:
-            from airflow_dataduct.sql.script import placeholder_count
-
             found = placeholder_count(self.sql) + placeholder_count(self.filter_clause or "")
             if found != len(self.script_arguments):
                 raise ValueError(
@@ -97,8 +97,6 @@ class UpsertParams(StepParams):
         problems = super().check_tables(tables)
         history, destination = tables.get("history"), tables.get("destination")
         if history is not None and destination is not None:
-            from airflow_dataduct.sql.history import history_problems
-
             problems += [("history", p) for p in history_problems(history, destination)]
         return problems
 
@@ -272,7 +270,6 @@ class LoadPostgresParams(StepParams):
 
     @model_validator(mode="after")
     def _parameterised_insert(self) -> LoadPostgresParams:
-        from airflow_dataduct.sql.load_modes import insert_select_sql, placeholder_marks
 
         statements = split_statements(self.insert_query)
         if len(statements) != 1 or not statements[0].upper().startswith("INSERT"):
