@@ -80,7 +80,25 @@ def rendered_day(value: object) -> dt.date:
 
 
 class PipelineDependenciesSensor(BaseSensorOperator):
-    """Succeed once every dependency's runs of the day have succeeded."""
+    """Succeed once every dependency's runs of the day have succeeded.
+
+    Plus the arguments of Airflow's ``BaseSensorOperator`` (``poke_interval``, ``timeout``,
+    ...); ``mode`` defaults to ``reschedule``.
+
+    :param dependencies: the DAG ids of the pipelines whose runs of ``day`` must all succeed
+        (a failed run fails the task without retry).
+    :param ok_to_fail: DAG ids also waited for, whose failed runs are reported (SNS or a
+        warning) instead of failing the task; default none.
+    :param day: the day whose runs count, rendering to ``YYYY-MM-DD``; templated. The default
+        is the day (UTC) of the run's data interval start, else of its ``run_after``; any
+        other rendering fails the task without retry.
+    :param sns_topic_arn: the SNS topic told of failed ``ok_to_fail`` runs; None (the
+        default): a warning in the task log only.
+    :param sns_conn_id: the AWS connection publishing to SNS (default ``aws_default``).
+    :param pipeline_name: this pipeline's name in the SNS subject (default ``""``).
+    :param states_of: ``(dag_id, day) -> states of its runs that day``, for tests; None (the
+        default): read through the Task SDK's execution API (:func:`runs_on_day`).
+    """
 
     template_fields: Sequence[str] = ("day",)
     ui_color = "#ece3f7"
