@@ -20,6 +20,7 @@ from airflow_dataduct.model.steps.base import (
     exactly_one,
 )
 from airflow_dataduct.sql.script import placeholder_count, split_statements
+from airflow_dataduct.sql.upsert import upsert_problems
 from airflow_dataduct.types import MAX_SPLITS
 
 if TYPE_CHECKING:
@@ -100,6 +101,8 @@ class UpsertParams(StepParams):
             from airflow_dataduct.sql.history import history_problems
 
             problems += [("history", p) for p in history_problems(history, destination)]
+        if destination is not None and not self.delete_existing:
+            problems += [("destination", p) for p in upsert_problems(destination)]
         return problems
 
 
