@@ -89,10 +89,10 @@ def _byte_length_checks(column: Column) -> list[str]:
     if not match:
         return []
     name = quote_ident(column.name)
-    checks = [f"CHECK (octet_length({name}) <= {int(match.group(2))})"]
-    if "VAR" not in match.group(1):
-        checks.append(f"CHECK (octet_length({name}) = char_length({name}))")
-    return checks
+    if "VAR" in match.group(1):
+        return [f"CHECK (octet_length({name}) <= {int(match.group(2))})"]
+    text = f"CAST({name} AS TEXT)"  # bpchar's octet_length counts its padding
+    return [f"CHECK (octet_length({text}) = char_length({text}))"]
 
 
 _CREATE_TABLE = re.compile(r"(?is)^(CREATE\s+(?:(?:LOCAL\s+)?(?:TEMPORARY|TEMP)\s+)?TABLE)\s+")
