@@ -110,11 +110,13 @@ def copy_options_for(manifest: Manifest, options: CopyOptions | None) -> CopyOpt
 def check_loaded_count(
     loaded: int, manifest: Manifest, table: Table, options: CopyOptions | None = None
 ) -> None:
-    """Every staged row loaded, or at most ``MAXERROR`` fewer (Redshift); rows not counted
-    (``-1``: EMR output, ``input_path``) are not checked."""
+    """Every staged row loaded, or (Redshift) at most ``MAXERROR - 1`` fewer: the load fails at
+    ``MAXERROR`` errors (copy-parameters-data-load). Rows not counted (``-1``: EMR output,
+    ``input_path``) are not checked."""
     if manifest.rows < 0:
         return
-    allowed = options.max_errors if options is not None and options.command_options is None else 0
+    limit = options.max_errors if options is not None and options.command_options is None else 0
+    allowed = max(limit - 1, 0)
     if not manifest.rows - allowed <= loaded <= manifest.rows:
         raise RuntimeError(
             f"loaded {loaded} rows into {table.full_name} but {manifest.rows} were staged"

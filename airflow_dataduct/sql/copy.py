@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from airflow_dataduct.sql.identifiers import column_list, table_ref
 from airflow_dataduct.sql.text import subquery
-from airflow_dataduct.tables.model import Table
+from airflow_dataduct.tables.model import BINARY_TYPES, Table
 
 
 def redshift_literal(value: str) -> str:
@@ -115,6 +115,13 @@ def redshift_copy_sql(
 ) -> str:
     """Redshift COPY of every staged part listed in a COPY manifest (or, with
     ``manifest=False``, of every object under the prefix ``source_uri``)."""
+    binary = [c.name for c in table.columns if c.data_type.split("(")[0].upper() in BINARY_TYPES]
+    if binary:
+        raise ValueError(
+            f"{table.full_name}: VARBYTE column(s) {', '.join(binary)} cannot be loaded by "
+            "Redshift COPY from the staged text format (Redshift reads VARBYTE from CSV, "
+            "Parquet or ORC only)"
+        )
     clause = (options or CopyOptions()).clause()
     if table.has_identity:  # copy-parameters-column-mapping: an IDENTITY column listed needs it
         clause += " EXPLICIT_IDS"

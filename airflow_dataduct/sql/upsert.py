@@ -5,7 +5,8 @@ Differences from Dataduct, on purpose:
 * Duplicate keys in the source are resolved by a documented, deterministic rule instead of
   Dataduct's arbitrary pick (``ORDER BY 1``): among source rows sharing a primary key, the one
   kept is the greatest by its non-key columns compared left to right in definition order,
-  NULL lowest. Identical duplicates collapse to one row.
+  NULL lowest (columns Redshift cannot order, GEOMETRY, GEOGRAPHY, HLLSKETCH and SUPER, are
+  skipped). Identical duplicates collapse to one row.
 * The source columns are mapped to the destination positionally, as in Dataduct, but by
   explicit column lists, so the SQL shows which source column lands where.
 * The staging table is dropped in the same transaction.
@@ -108,7 +109,11 @@ def insert_staged_sql(destination: Table, enforce_primary_key: bool) -> str:
     target = f"INSERT INTO {table_ref(destination)} ({columns}) "
     if not (enforce_primary_key and destination.primary_key):
         return target + f"SELECT {columns} FROM {stage}"
-    order = ", ".join(f"{quote_ident(c.name)} DESC NULLS LAST" for c in destination.non_key_columns)
+    order = ", ".join(
+        f"{quote_ident(c.name)} DESC NULLS LAST"
+        for c in destination.non_key_columns
+        if c.comparable  # GEOMETRY, GEOGRAPHY, HLLSKETCH, SUPER cannot be ordered on Redshift
+    )
     ranking = (
         f"ROW_NUMBER() OVER (PARTITION BY {column_list(destination.primary_key)}"
         + (f" ORDER BY {order}" if order else "")

@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+UNCOMPARABLE_TYPES = frozenset({"GEOMETRY", "GEOGRAPHY", "HLLSKETCH", "SUPER"})
+"""Redshift types that cannot be ordered or compared with ``=``."""
+BINARY_TYPES = frozenset({"VARBYTE", "VARBINARY", "BINARY VARYING"})
+"""Redshift loads these only from CSV, Parquet or ORC (copy-usage-varbyte), not our TSV."""
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a table definition, in definition order."""
@@ -26,6 +32,12 @@ class Column:
     encoding: str | None = None
     references: tuple[str, str | None] | None = None
     """Column-level ``REFERENCES table [(column)]``."""
+
+    @property
+    def comparable(self) -> bool:
+        """Whether Redshift can ORDER BY / compare the column with ``=``: not GEOMETRY,
+        GEOGRAPHY, HLLSKETCH or SUPER (spatial-limitations, hyperloglog-functions-limitations)."""
+        return self.data_type.split("(")[0].strip().upper() not in UNCOMPARABLE_TYPES
 
     @property
     def plain_identity(self) -> bool:

@@ -104,13 +104,16 @@ def test_rejected_copy_rolls_back_reports_errors_and_keeps_the_staged_files(
     assert S3StagingStore(staged).read_manifest(PREFIX).rows == 3
 
 
-def test_max_errors_allows_that_many_rejected_rows_only(
+def test_max_errors_allows_one_rejected_row_fewer_than_its_value(
     staged: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     answers = {**CATALOG, "SELECT pg_last_copy_count()": [(1,)]}
-    operator = on_redshift(load(staged, "APPEND", max_errors=1), monkeypatch, Recorder(answers))
+    operator = on_redshift(load(staged, "APPEND", max_errors=2), monkeypatch, Recorder(answers))
     with pytest.raises(StepFailed, match=r"loaded 1 rows into prod\.events but 3 were staged"):
         operator.execute({})
+    answers = {**CATALOG, "SELECT pg_last_copy_count()": [(2,)]}
+    operator = on_redshift(load(staged, "APPEND", max_errors=2), monkeypatch, Recorder(answers))
+    assert operator.execute({})["rows"] == 2
 
 
 def test_unload_writes_the_staging_manifest_from_redshifts(

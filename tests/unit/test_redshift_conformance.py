@@ -4,6 +4,7 @@ and table definitions using every Redshift column type, attribute and reserved w
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,7 @@ def test_checker_fails_on_each_construct_redshift_lacks(sql: str) -> None:
 def test_checker_fails_on_truncate_or_vacuum_inside_a_transaction(sql: str) -> None:
     with pytest.raises(NonConformingSql, match="inside a transaction"):
         RedshiftConformance().check(sql, in_transaction=True)
-    RedshiftConformance().check(sql.replace("TRUNCATE", "DELETE FROM").replace("truncate table", "DELETE FROM"), in_transaction=True) if "VACUUM" not in sql else None  # noqa: E501
+    RedshiftConformance().check(sql)  # outside a transaction it is allowed
 
 
 def test_checker_fails_on_identity_columns_without_explicit_ids() -> None:
@@ -111,7 +112,10 @@ def test_every_type_attribute_and_reserved_word_gives_conforming_sql() -> None:
     checker = RedshiftConformance()
     checker.check(create_table_sql(table, Dialect.REDSHIFT, if_not_exists=True))
     role = RedshiftCredentials(iam_role="arn:aws:iam::1:role/r", region="us-west-2")
-    checker.check(redshift_copy_sql(table, "s3://b/p/copy.manifest", role, CopyOptions()))
+    loadable = dataclasses.replace(  # VARBYTE: COPY of the text format is refused (tested)
+        table, columns=tuple(c for c in table.columns if not c.data_type.startswith("VARBYTE"))
+    )
+    checker.check(redshift_copy_sql(loadable, "s3://b/p/copy.manifest", role, CopyOptions()))
     for options in (UpsertOptions(), UpsertOptions(delete_existing=True)):
         for sql in upsert_statements(table, table, options, Dialect.REDSHIFT):
             checker.check(sql, in_transaction=True)

@@ -91,3 +91,31 @@ def test_merge_loads_leave_plain_identity_out_and_copy_into_an_identity_free_tem
     insert = merge_statements(EVENTS, "KEEP_EXISTING")[0]
     assert insert.startswith('INSERT INTO dev.events (code, "explicit") SELECT code, "explicit"')
     assert not load_temp_table(EVENTS).has_identity
+
+
+RARE = parse_table_sql(
+    "CREATE TABLE dev.places (id INTEGER, shape GEOMETRY, area GEOGRAPHY, sketch HLLSKETCH, "
+    "doc SUPER, name VARCHAR(10), PRIMARY KEY (id));"
+)
+
+
+def test_upsert_dedupe_orders_only_by_columns_redshift_can_order() -> None:
+    insert = upsert_statements(RARE, RARE, UpsertOptions(), Dialect.REDSHIFT)[3]
+    assert "ORDER BY name DESC NULLS LAST)" in insert
+    for column in ("shape", "area", "sketch", "doc"):
+        assert f"{column} DESC" not in insert
+
+
+def test_history_of_a_table_with_uncomparable_columns_is_refused() -> None:
+    history = parse_table_sql(
+        "CREATE TABLE dev.h (effective_ts TIMESTAMP, expiration_ts TIMESTAMP, id INTEGER, "
+        "shape GEOMETRY, area GEOGRAPHY, sketch HLLSKETCH, doc SUPER, name VARCHAR(10));"
+    )
+    problems = history_problems(history, RARE)
+    assert sum("cannot compare with '='" in p for p in problems) == 4
+
+
+def test_redshift_copy_of_varbyte_columns_is_refused_clearly() -> None:
+    table = parse_table_sql("CREATE TABLE dev.b (id INTEGER, data VARBYTE(16));")
+    with pytest.raises(ValueError, match="VARBYTE column\\(s\\) data cannot be loaded"):
+        redshift_copy_sql(table, "s3://b/p/copy.manifest", ROLE)
