@@ -137,7 +137,11 @@ class RedshiftConformance:
         body = _bare(sql)
         names = re.findall(r"[(,]\s*([A-Za-z_][A-Za-z0-9_$]*)\s+[A-Za-z]", body)
         bad = sorted(
-            {n for n in names if n.lower() in REDSHIFT_RESERVED and n.lower() not in _TABLE_KEYWORDS}
+            {
+                n
+                for n in names
+                if n.lower() in REDSHIFT_RESERVED and n.lower() not in _TABLE_KEYWORDS
+            }
         )
         return f"reserved words not quoted: {', '.join(bad)}" if bad else None
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
 UNCOMPARABLE_TYPES = frozenset({"GEOMETRY", "GEOGRAPHY", "HLLSKETCH", "SUPER"})
 """Redshift types that cannot be ordered or compared with ``=``."""
 BINARY_TYPES = frozenset({"VARBYTE", "VARBINARY", "BINARY VARYING"})

@@ -284,7 +284,7 @@ def test_create_table_for_postgres_identity_defaults_not_null_and_quoting() -> N
         " (START WITH 1 INCREMENT BY 1 MINVALUE 1) NOT NULL,\n"
         '    "User Email" VARCHAR,\n'
         '    "order" INTEGER NOT NULL,\n'
-        "    \"user\" VARCHAR(64) DEFAULT 'nobody' CHECK (octet_length(\"user\") <= 64),\n"
+        '    "user" VARCHAR(64) DEFAULT \'nobody\' CHECK (octet_length("user") <= 64),\n'
         "    created_at TIMESTAMP DEFAULT now()\n"
         ")"
     )

@@ -14,7 +14,7 @@ from airflow_dataduct.sql.upsert import UpsertOptions, upsert_problems, upsert_s
 from airflow_dataduct.tables.ddl import parse_table_sql
 
 EVENTS = parse_table_sql(
-    'CREATE TABLE dev.events (event_id BIGINT IDENTITY(1, 1), code VARCHAR(10) NOT NULL, '
+    "CREATE TABLE dev.events (event_id BIGINT IDENTITY(1, 1), code VARCHAR(10) NOT NULL, "
     '"explicit" VARCHAR(20), PRIMARY KEY (code));'
 )
 BY_DEFAULT = parse_table_sql(
@@ -82,7 +82,7 @@ def test_an_upsert_keyed_on_a_plain_identity_column_is_refused() -> None:
 def test_a_history_table_with_a_plain_identity_column_is_refused() -> None:
     history = parse_table_sql(
         "CREATE TABLE dev.h (effective_ts TIMESTAMP, expiration_ts TIMESTAMP, "
-        "event_id BIGINT IDENTITY(1, 1), code VARCHAR(10), \"explicit\" VARCHAR(20));"
+        'event_id BIGINT IDENTITY(1, 1), code VARCHAR(10), "explicit" VARCHAR(20));'
     )
     assert any("IDENTITY(seed, step)" in p for p in history_problems(history, EVENTS))
 

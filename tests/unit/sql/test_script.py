@@ -76,7 +76,7 @@ def test_postgres_statements_go_to_psycopg_unchanged() -> None:
     ("statement", "rewritten"),
     [
         ("TRUNCATE dev.t", "DELETE FROM dev.t"),
-        ("truncate table \"Dev\".\"T\"", 'DELETE FROM "Dev"."T"'),
+        ('truncate table "Dev"."T"', 'DELETE FROM "Dev"."T"'),
         ("SELECT 'TRUNCATE x'", "SELECT 'TRUNCATE x'"),
     ],
 )
