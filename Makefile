@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # `make demo SOURCE=mysql` reads the demo's source from MariaDB instead of PostgreSQL.
 SOURCE ?= postgres
 
-.PHONY: install mariadb demo test docs lint stack-up stack-down clean
+.PHONY: install mariadb demo test system-test docs lint stack-up stack-down clean
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	@# MariaDB server and client (MySQL sources), and the headers mysqlclient builds against.
@@ -38,6 +38,11 @@ test: install
 	@# Not --quiet: it hides the warnings that --strict turns into a failure (mkdocs 1.6).
 	$(BIN)/mkdocs build --strict --site-dir .local/site
 	$(BIN)/python -m pytest
+
+# Against real AWS (Redshift, S3, SNS), configured by DATADUCT_SYSTEM_* variables
+# (docs/redshift.md); without them every system test is skipped with one reason.
+system-test: install
+	$(BIN)/python -m pytest tests/system -rs
 
 # The documentation site (docs/, mkdocs.yml) into .local/site; warnings fail the build.
 docs: install

@@ -106,6 +106,7 @@ def build_load_reload_pk(
         load = CreateLoadRedshiftOperator(
             table=staging,
             iam_role=ctx.config.warehouse.iam_role,
+            s3_region=ctx.config.staging.region,
             **load_runner_kwargs(params.script_arguments),
             **staged_input_kwargs(ctx, step),
             **ctx.warehouse_kwargs(),
@@ -140,6 +141,7 @@ def build_extract_redshift(
         schema=params.schema_,
         table=params.table,
         iam_role=ctx.config.warehouse.iam_role,
+        s3_region=ctx.config.staging.region,
         **ctx.extract_kwargs(step),
         **ctx.warehouse_kwargs(),
         **ctx.task_kwargs(step),
@@ -169,6 +171,7 @@ def build_load_redshift(
         replace_invalid_char=params.replace_invalid_char,
         compression=params.compression,
         iam_role=ctx.config.warehouse.iam_role,
+        s3_region=ctx.config.staging.region,
         **staged_input_kwargs(ctx, step),
         **ctx.warehouse_kwargs(),
         **ctx.task_kwargs(step),

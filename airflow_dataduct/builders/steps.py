@@ -43,6 +43,7 @@ def build_create_load(
     return CreateLoadRedshiftOperator(
         table=step.tables["table_definition"],
         iam_role=ctx.config.warehouse.iam_role,
+        s3_region=ctx.config.staging.region,
         **load_runner_kwargs(params.script_arguments),
         **staged_input_kwargs(ctx, step),
         **ctx.warehouse_kwargs(),

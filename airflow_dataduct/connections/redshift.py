@@ -11,25 +11,27 @@ from airflow_dataduct.sql.copy import CopyOptions, RedshiftCredentials
 log = logging.getLogger(__name__)
 
 
-def redshift_credentials(iam_role: str | None, aws_conn_id: str) -> RedshiftCredentials:
-    """The configured IAM role, else the AWS connection's keys (resolved where the task runs)."""
+def redshift_credentials(
+    iam_role: str | None, aws_conn_id: str, region: str | None = None
+) -> RedshiftCredentials:
+    """The configured IAM role, else the AWS connection's keys (resolved where the task runs);
+    ``region`` is the staging bucket's (``staging.region``)."""
     if iam_role:
-        return RedshiftCredentials(iam_role=iam_role)
-    from airflow.providers.amazon.aws.hooks.base_aws import (
-        AwsBaseHook,  # deferred: start-up time
-    )
+        return RedshiftCredentials(iam_role=iam_role, region=region)
+    from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook  # deferred: start-up time
 
     creds = AwsBaseHook(aws_conn_id=aws_conn_id, client_type="s3").get_credentials()
     return RedshiftCredentials(
         access_key_id=creds.access_key,
         secret_access_key=creds.secret_key,
         session_token=creds.token,
+        region=region,
     )
 
 
-def redacted_credentials(iam_role: str | None) -> RedshiftCredentials:
+def redacted_credentials(iam_role: str | None, region: str | None = None) -> RedshiftCredentials:
     """What the rendered templates show: the role, or a placeholder for the keys."""
-    return RedshiftCredentials(iam_role=iam_role or "<from connection>")
+    return RedshiftCredentials(iam_role=iam_role or "<from connection>", region=region)
 
 
 def check_postgres_copy_options(options: CopyOptions | None, task_id: str, step_type: str) -> None:

@@ -1,7 +1,11 @@
 """Warehouse work in transactions: create-if-missing, atomic replace, statement lists.
 
-Every write happens inside one transaction that also takes a write lock on the target table,
-so a failure leaves the table as it was and two writers never interleave.
+Every write happens inside one transaction, so a failure leaves the table as it was. Two
+writers of one table never interleave: on PostgreSQL the transaction takes a SHARE ROW
+EXCLUSIVE lock (readers carry on); on Redshift, whose LOCK is ACCESS EXCLUSIVE and would make
+readers wait for the whole load, nothing is locked: serializable isolation fails one of two
+conflicting writers (error 1023, SQLSTATE 40001), and its transaction is retried whole, at
+most :data:`SERIALIZATION_RETRIES` more times.
 """
 
 from __future__ import annotations
@@ -9,8 +13,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Iterator, Sequence
-from typing import Any
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from airflow.providers.common.sql.hooks.sql import DbApiHook
 
@@ -32,20 +37,46 @@ from airflow_dataduct.sql.ddl import (
     table_columns_sql,
     table_exists_sql,
 )
-from airflow_dataduct.sql.identifiers import Dialect, quote_literal, table_ref
+from airflow_dataduct.sql.identifiers import Dialect, catalog_name, quote_literal, table_ref
+from airflow_dataduct.sql.load_modes import identity_columns_sql, primary_key_columns_sql
+from airflow_dataduct.sql.script import driver_sql, transaction_safe
 from airflow_dataduct.staging.dataduct_tsv import FORMAT_NAME as DATADUCT_TSV_FORMAT
 from airflow_dataduct.staging.manifest import COPY_MANIFEST, Manifest
 from airflow_dataduct.staging.store import StagingStore
-from airflow_dataduct.tables.model import Table
+from airflow_dataduct.tables.model import Column, Table
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SERIALIZATION_RETRIES = 3
+"""Redshift: how many more times a write transaction runs after a serialization failure."""
+_RETRYABLE_STATES = frozenset({"40001", "42P07"})
+"""Serialization failure; duplicate table (two first loads on Redshift: the loser retries and
+then finds the table)."""
+_RETRYABLE_TEXT = re.compile(r"Serializable isolation violation|\b1023\b|already exists", re.I)
 
 
-def lock_table_sql(table: Table, dialect: Dialect) -> str:
-    """Block other writers (PostgreSQL readers carry on) until the transaction ends."""
+def lock_table_sql(table: Table, dialect: Dialect) -> str | None:
+    """Block other writers until the transaction ends (PostgreSQL: readers carry on).
+
+    None on Redshift: its LOCK is ACCESS EXCLUSIVE (r_LOCK), so readers would wait for the
+    whole load; serializable isolation plus :func:`retrying` keeps writers apart instead.
+    """
     if dialect is Dialect.REDSHIFT:
-        return f"LOCK {table_ref(table)}"
+        return None
     return f"LOCK TABLE {table_ref(table)} IN SHARE ROW EXCLUSIVE MODE"
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A Redshift serialization failure (or a lost first-load CREATE race): psycopg's
+    ``sqlstate``, redshift_connector's error dict (``C`` is the SQLSTATE), or its text."""
+    state = getattr(exc, "sqlstate", None)
+    args = getattr(exc, "args", ())
+    if args and isinstance(args[0], dict):
+        state = state or args[0].get("C")
+    if state in _RETRYABLE_STATES:
+        return True
+    return bool(_RETRYABLE_TEXT.search(str(exc)))
 
 
 def creation_lock_sql(table: Table) -> str:
@@ -79,11 +110,13 @@ def copy_options_for(manifest: Manifest, options: CopyOptions | None) -> CopyOpt
 def check_loaded_count(
     loaded: int, manifest: Manifest, table: Table, options: CopyOptions | None = None
 ) -> None:
-    """Every staged row loaded, or at most ``MAXERROR`` fewer (Redshift); rows not counted
-    (``-1``: EMR output, ``input_path``) are not checked."""
+    """Every staged row loaded, or (Redshift) at most ``MAXERROR - 1`` fewer: the load fails at
+    ``MAXERROR`` errors (copy-parameters-data-load). Rows not counted (``-1``: EMR output,
+    ``input_path``) are not checked."""
     if manifest.rows < 0:
         return
-    allowed = options.max_errors if options is not None and options.command_options is None else 0
+    limit = options.max_errors if options is not None and options.command_options is None else 0
+    allowed = max(limit - 1, 0)
     if not manifest.rows - allowed <= loaded <= manifest.rows:
         raise RuntimeError(
             f"loaded {loaded} rows into {table.full_name} but {manifest.rows} were staged"
@@ -122,6 +155,35 @@ class Warehouse:
                 set_search_path(cursor, self.search_path)
             yield cursor
 
+    def retrying(self, work: Callable[[], T]) -> T:
+        """Run ``work`` (one whole transaction); on Redshift run it again after a
+        serialization failure, up to :data:`SERIALIZATION_RETRIES` times."""
+        attempts = SERIALIZATION_RETRIES + 1 if self.dialect is Dialect.REDSHIFT else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return work()
+            except Exception as exc:
+                if attempt == attempts or not is_retryable(exc):
+                    raise
+                log.warning("Transaction %s of %s failed, retrying: %s", attempt, attempts, exc)
+        raise AssertionError("unreachable")
+
+    def execute(self, cursor: Any, sql: str, params: Sequence[Any] | None = None) -> None:
+        """One statement; with ``params`` it is written with psycopg's ``%`` rules and
+        handed to the dialect's driver so the server gets the same text (see
+        :func:`~airflow_dataduct.sql.script.driver_sql`)."""
+        if params is None:
+            cursor.execute(sql)
+        else:
+            cursor.execute(driver_sql(sql, self.dialect), params)
+
+    def lock(self, cursor: Any, table: Table) -> None:
+        """Keep other writers of ``table`` out until the transaction ends (PostgreSQL only;
+        Redshift relies on serializable isolation, see the module docstring)."""
+        sql = lock_table_sql(table, self.dialect)
+        if sql is not None:
+            cursor.execute(sql)
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Any]:
         """A cursor in one transaction: committed on success, rolled back on any error."""
@@ -148,12 +210,16 @@ class Warehouse:
             return [tuple(r) for r in cursor.fetchall()]
 
     def ensure_table(self, cursor: Any, table: Table) -> bool:
-        """Create ``table`` when missing (True), or check its columns match the definition."""
-        cursor.execute(table_exists_sql(table))
+        """Create ``table`` when missing (True), or check its columns match the definition.
+
+        Two first loads: on PostgreSQL an advisory lock lets one create; on Redshift the
+        CREATE is ``IF NOT EXISTS`` and the loser's transaction is retried (:meth:`retrying`).
+        """
+        cursor.execute(table_exists_sql(table, self.dialect))
         exists = cursor.fetchone()[0]
         if not exists and self.dialect is Dialect.POSTGRES:
             cursor.execute(creation_lock_sql(table))  # concurrent first loads: one creates
-            cursor.execute(table_exists_sql(table))
+            cursor.execute(table_exists_sql(table, self.dialect))
             exists = cursor.fetchone()[0]
         if exists:
             self._check_columns(cursor, table)
@@ -161,16 +227,16 @@ class Warehouse:
         schema_sql = create_schema_sql(table)
         if schema_sql:
             cursor.execute(schema_sql)
-        cursor.execute(create_table_sql(table, self.dialect))
+        cursor.execute(create_table_sql(table, self.dialect, if_not_exists=True))
         for grant in grant_sql(table, self.permissions):
             cursor.execute(grant)
         log.info("Created table %s from %s", table.full_name, table.source_path)
         return True
 
     def _check_columns(self, cursor: Any, table: Table) -> None:
-        cursor.execute(table_columns_sql(table))
+        cursor.execute(table_columns_sql(table, self.dialect))
         existing = tuple(r[0] for r in cursor.fetchall())
-        if existing != table.column_names:
+        if existing != tuple(catalog_name(c, self.dialect) for c in table.column_names):
             raise WarehouseSchemaError(
                 f"table {table.full_name} exists with columns ({', '.join(existing)}) but "
                 f"{table.source_path} defines ({', '.join(table.column_names)})"
@@ -191,16 +257,46 @@ class Warehouse:
                 f"staged data has {len(manifest.columns)} columns ({', '.join(manifest.columns)}) "
                 f"but {table.full_name} has {len(table.columns)} ({', '.join(table.column_names)})"
             )
-        with self.transaction() as cursor:
-            if recreate:
-                cursor.execute(drop_table_sql(table, cascade=False))
-                log.info("Dropped %s to re-create it (--force_drop_table)", table.full_name)
-            self.ensure_table(cursor, table)
-            cursor.execute(lock_table_sql(table, self.dialect))
-            cursor.execute(clear_table_sql(table, self.dialect))
-            loaded = self.copy_staged(cursor, table, store, manifest, **copy)
-            check_loaded_count(loaded, manifest, table, copy.get("options"))
-        return loaded
+
+        def load() -> int:
+            with self.transaction() as cursor:
+                if recreate:
+                    cursor.execute(drop_table_sql(table, cascade=False))
+                    log.info("Dropped %s to re-create it (--force_drop_table)", table.full_name)
+                self.ensure_table(cursor, table)
+                self.lock(cursor, table)
+                cursor.execute(clear_table_sql(table, self.dialect))
+                loaded = self.copy_staged(cursor, table, store, manifest, **copy)
+                check_loaded_count(loaded, manifest, table, copy.get("options"))
+            return loaded
+
+        return self.retrying(load)
+
+    def existing_table(self, cursor: Any, schema: str, name: str) -> Table:
+        """The table as the catalog has it: columns (IDENTITY ones marked) and primary key."""
+        probe = Table(schema=schema, name=name, columns=())
+        cursor.execute(table_exists_sql(probe, self.dialect))
+        if not cursor.fetchone()[0]:
+            raise LookupError(
+                f"table {schema}.{name} does not exist: load-redshift loads into an existing "
+                "table (create it first, or use create-load-redshift)"
+            )
+        cursor.execute(identity_columns_sql(schema, name, self.dialect))
+        identities = {r[1]: r[0] for r in cursor.fetchall()}
+        cursor.execute(table_columns_sql(probe, self.dialect))
+        columns = tuple(
+            Column(
+                r[0],
+                "",
+                i,
+                identity=(1, 1) if r[0] in identities else None,
+                identity_by_default=identities.get(r[0]) == "BY DEFAULT",
+            )
+            for i, r in enumerate(cursor.fetchall(), 1)
+        )
+        cursor.execute(primary_key_columns_sql(schema, name, self.dialect))
+        key = tuple(r[0] for r in cursor.fetchall())
+        return Table(schema=schema, name=name, columns=columns, primary_key=key)
 
     def copy_staged(
         self, cursor: Any, table: Table, store: StagingStore, manifest: Manifest, **copy: Any
@@ -242,19 +338,23 @@ class Warehouse:
         try:
             cursor.execute(redshift_copy_sql(table, manifest_uri, credentials, options))
         except Exception:
-            self._log_load_errors(store.uri(manifest.prefix))
+            outside = [p.name for p in manifest.parts if "://" in p.name]  # input_path files
+            self._log_load_errors([store.uri(manifest.prefix), *outside[:50]])
             raise
         cursor.execute("SELECT pg_last_copy_count()")
         return int(cursor.fetchone()[0])
 
-    def _log_load_errors(self, prefix_uri: str) -> None:
-        try:
-            rows = self.query(redshift_load_errors_sql(prefix_uri))
-        except Exception as exc:  # the report is best effort; the COPY error is what matters
-            log.warning("Could not read stl_load_errors: %s", exc)
-            return
-        for row in rows:
-            log.error("stl_load_errors: %s", row)
+    def _log_load_errors(self, locations: Sequence[str]) -> None:
+        """Log the rejected rows of the failed COPY: STL_LOAD_ERRORS (provisioned clusters)
+        and SYS_LOAD_ERROR_DETAIL (Serverless and concurrency scaling, which STL lacks)."""
+        for view, sql in redshift_load_errors_sql(locations):
+            try:
+                rows = self.query(sql)
+            except Exception as exc:  # the report is best effort; the COPY error matters
+                log.warning("Could not read %s: %s", view, exc)
+                continue
+            for row in rows:
+                log.error("%s: %s", view, row)
 
     def run_statements(
         self,
@@ -269,19 +369,25 @@ class Warehouse:
         ``transactional=False`` (Dataduct's ``non_transactional``) each statement commits on
         its own, so a failure keeps the earlier ones.
         """
-        counts: list[int] = []
-        session = self.transaction() if transactional else self._autocommit_cursor()
-        with session as cursor:
-            for table in [create] if isinstance(create, Table) else create or ():
-                self.ensure_table(cursor, table)
-            if lock is not None and transactional:
-                cursor.execute(lock_table_sql(lock, self.dialect))
-            for item in statements:
-                sql, params = (item, None) if isinstance(item, str) else item
-                cursor.execute(sql, params) if params is not None else cursor.execute(sql)
-                counts.append(cursor.rowcount)
-                log.info("%s rows: %s", cursor.rowcount, sql.split("(")[0].strip()[:80])
-        return counts
+        items = [(item, None) if isinstance(item, str) else item for item in statements]
+        if transactional:  # before anything runs: a refused statement changes nothing
+            items = [(transaction_safe(sql, self.dialect), params) for sql, params in items]
+
+        def run() -> list[int]:
+            counts: list[int] = []
+            session = self.transaction() if transactional else self._autocommit_cursor()
+            with session as cursor:
+                for table in [create] if isinstance(create, Table) else create or ():
+                    self.ensure_table(cursor, table)
+                if lock is not None and transactional:
+                    self.lock(cursor, lock)
+                for sql, params in items:
+                    self.execute(cursor, sql, params)
+                    counts.append(cursor.rowcount)
+                    log.info("%s rows: %s", cursor.rowcount, sql.split("(")[0].strip()[:80])
+            return counts
+
+        return self.retrying(run) if transactional else run()
 
     @contextlib.contextmanager
     def _autocommit_cursor(self) -> Iterator[Any]:

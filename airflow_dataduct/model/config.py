@@ -53,6 +53,9 @@ class StagingConfig(_Section):
     """Uncompressed size at which an extract starts a new part file."""
     retain: bool = False
     """Keep staged files after a successful load (else the load removes its input's files)."""
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d+$")] | None = None
+    """The staging bucket's AWS region, for Redshift COPY/UNLOAD (``REGION``) when the bucket
+    is not in the cluster's region."""
 
 
 class DefaultsConfig(_Section):

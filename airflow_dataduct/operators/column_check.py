@@ -109,7 +109,7 @@ class ColumnCheckOperator(WarehouseOperator):
             for start in range(0, len(keys), KEYS_PER_QUERY):
                 batch = keys[start : start + KEYS_PER_QUERY]
                 sql = bind_key_set(self.destination_sql, len(batch), len(batch[0]))
-                cursor.execute(sql, [v for key in batch for v in key])
+                self.warehouse.execute(cursor, sql, [v for key in batch for v in key])
                 found += [tuple(r) for r in cursor.fetchall()]
         return found
 

@@ -84,6 +84,7 @@ class ExtractRedshiftOperator(WarehouseOperator):
         staging_prefix: str,
         aws_conn_id: str = "aws_default",
         iam_role: str | None = None,
+        s3_region: str | None = None,
         part_size: int = 128 << 20,
         output_path: str | None = None,
         **kwargs: Any,
@@ -96,6 +97,8 @@ class ExtractRedshiftOperator(WarehouseOperator):
         self.staging_prefix = staging_prefix
         self.aws_conn_id = aws_conn_id
         self.iam_role = iam_role
+        self.s3_region = s3_region
+        """``staging.region``: the staging bucket\'s region, for ``REGION``."""
         self.part_size = part_size
         self.extract_sql = ""
 
@@ -104,7 +107,7 @@ class ExtractRedshiftOperator(WarehouseOperator):
         if dialect is Dialect.REDSHIFT:
             target = f"{self.staging_location}/<staging prefix>/attempt-<id>/{UNLOAD_NAME}"
             self.extract_sql = redshift_unload_sql(
-                query, target, redacted_credentials(self.iam_role)
+                query, target, redacted_credentials(self.iam_role, self.s3_region)
             )
         else:
             self.extract_sql = postgres_copy_to_stdout_sql(query)
@@ -145,7 +148,7 @@ class ExtractRedshiftOperator(WarehouseOperator):
         target = store.uri(self.staging_prefix, f"{attempt}/{UNLOAD_NAME}")
         if not target.startswith("s3://"):
             raise ValueError(f"Redshift unloads to S3; staging location {target} is local")
-        credentials = redshift_credentials(self.iam_role, self.aws_conn_id)
+        credentials = redshift_credentials(self.iam_role, self.aws_conn_id, self.s3_region)
         query = select_table_sql(self.schema, self.table)
         try:
             with self.warehouse.transaction() as cursor:

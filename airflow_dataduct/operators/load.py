@@ -60,6 +60,7 @@ class CreateLoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
         *,
         table: Table,
         iam_role: str | None = None,
+        s3_region: str | None = None,
         copy_options: CopyOptions | None = None,
         recreate_table: bool = False,
         **kwargs: Any,
@@ -67,6 +68,8 @@ class CreateLoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
         super().__init__(**kwargs)
         self.table = table
         self.iam_role = iam_role
+        self.s3_region = s3_region
+        """``staging.region``: the staging bucket\'s region, for ``REGION``."""
         self.copy_options = copy_options
         """Redshift COPY options from the load runner's ``script_arguments``."""
         self.recreate_table = recreate_table
@@ -80,7 +83,7 @@ class CreateLoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
             self.load_sql = redshift_copy_sql(
                 self.table,
                 self.copy_manifest_uri,
-                redacted_credentials(self.iam_role),
+                redacted_credentials(self.iam_role, self.s3_region),
                 self.shown_copy_options(self.copy_options),
             )
         else:
@@ -93,7 +96,9 @@ class CreateLoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
         )
         extra: dict[str, Any] = {}
         if self.warehouse.dialect is Dialect.REDSHIFT:
-            extra["credentials"] = redshift_credentials(self.iam_role, self.aws_conn_id)
+            extra["credentials"] = redshift_credentials(
+                self.iam_role, self.aws_conn_id, self.s3_region
+            )
             extra["options"] = self.copy_options
             self.publish_copy_manifest(store, manifest)
         else:

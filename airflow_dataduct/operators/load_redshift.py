@@ -1,9 +1,10 @@
 """``load-redshift``: COPY staged rows into an existing warehouse table (docs/steps.md).
 
-Every ``insert_mode`` runs in one transaction holding a write lock, so a failed load leaves
-the table as it was: ``TRUNCATE`` replaces the rows, ``APPEND`` adds them, ``KEEP_EXISTING``
-adds only rows with a new primary key and ``OVERWRITE_EXISTING`` replaces rows whose key is
-staged and adds the rest (both through a temporary table, using the table's declared key).
+Every ``insert_mode`` runs in one transaction (holding a write lock on PostgreSQL; retried
+after a serialization failure on Redshift), so a failed load leaves the table as it was:
+``TRUNCATE`` replaces the rows, ``APPEND`` adds them, ``KEEP_EXISTING`` adds only rows with a
+new primary key and ``OVERWRITE_EXISTING`` replaces rows whose key is staged and adds the rest
+(both through a temporary table, using the table's declared key).
 """
 
 from __future__ import annotations
@@ -17,44 +18,22 @@ from airflow_dataduct.connections.redshift import (
     redacted_credentials,
     redshift_credentials,
 )
-from airflow_dataduct.connections.warehouse import (
-    check_loaded_count,
-    clear_table_sql,
-    lock_table_sql,
-)
+from airflow_dataduct.connections.warehouse import check_loaded_count, clear_table_sql
 from airflow_dataduct.errors import StepFailed
 from airflow_dataduct.operators.base import WarehouseOperator
 from airflow_dataduct.operators.staged_input import StagedInputMixin
 from airflow_dataduct.sql.copy import CopyOptions, postgres_copy_from_stdin_sql, redshift_copy_sql
-from airflow_dataduct.sql.ddl import table_columns_sql, table_exists_sql
 from airflow_dataduct.sql.identifiers import Dialect
 from airflow_dataduct.sql.load_modes import (
     create_load_temp_sql,
     load_temp_table,
     merge_statements,
-    primary_key_columns_sql,
 )
 from airflow_dataduct.staging.manifest import Manifest
 from airflow_dataduct.staging.store import StagingStore
-from airflow_dataduct.tables.model import Column, Table
+from airflow_dataduct.tables.model import Table
 
 log = logging.getLogger(__name__)
-
-
-def existing_table(cursor: Any, schema: str, name: str) -> Table:
-    """The table as the warehouse catalog has it (columns and primary key); it must exist."""
-    probe = Table(schema=schema, name=name, columns=())
-    cursor.execute(table_exists_sql(probe))
-    if not cursor.fetchone()[0]:
-        raise LookupError(
-            f"table {schema}.{name} does not exist: load-redshift loads into an existing "
-            "table (create it first, or use create-load-redshift)"
-        )
-    cursor.execute(table_columns_sql(probe))
-    columns = tuple(Column(r[0], "", i) for i, r in enumerate(cursor.fetchall(), 1))
-    cursor.execute(primary_key_columns_sql(schema, name))
-    key = tuple(r[0] for r in cursor.fetchall())
-    return Table(schema=schema, name=name, columns=columns, primary_key=key)
 
 
 class LoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
@@ -96,6 +75,7 @@ class LoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
         replace_invalid_char: str | None = None,
         compression: str | None = None,
         iam_role: str | None = None,
+        s3_region: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -106,6 +86,8 @@ class LoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
         self.replace_invalid_char = replace_invalid_char
         self.compression = compression
         self.iam_role = iam_role
+        self.s3_region = s3_region
+        """``staging.region``: the staging bucket\'s region, for ``REGION``."""
         self.load_sql = ""
 
     def copy_options(self, compression: str) -> CopyOptions:
@@ -124,7 +106,7 @@ class LoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
             target = load_temp_table(target)
         if dialect is Dialect.REDSHIFT:
             options = self.shown_copy_options(self.copy_options(self.compression or "gzip"))
-            credentials = redacted_credentials(self.iam_role)
+            credentials = redacted_credentials(self.iam_role, self.s3_region)
             sql = redshift_copy_sql(target, self.copy_manifest_uri, credentials, options)
         else:
             sql = postgres_copy_from_stdin_sql(target)
@@ -162,21 +144,24 @@ class LoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
         if self.warehouse.dialect is not Dialect.REDSHIFT:
             return {}
         return {
-            "credentials": redshift_credentials(self.iam_role, self.aws_conn_id),
+            "credentials": redshift_credentials(self.iam_role, self.aws_conn_id, self.s3_region),
             "options": self.copy_options(manifest.compression),
         }
 
     def _load(self, store: StagingStore, manifest: Manifest) -> int:
+        return self.warehouse.retrying(lambda: self._load_once(store, manifest))
+
+    def _load_once(self, store: StagingStore, manifest: Manifest) -> int:
         dialect = self.warehouse.dialect
         copy = self._copy_kwargs(manifest)
         with self.warehouse.transaction() as cursor:
-            target = existing_table(cursor, self.schema, self.table)
+            target = self.warehouse.existing_table(cursor, self.schema, self.table)
             if manifest.columns and len(manifest.columns) != len(target.columns):
                 raise ValueError(
                     f"staged data has {len(manifest.columns)} columns but {target.full_name} "
                     f"has {len(target.columns)} ({', '.join(target.column_names)})"
                 )
-            cursor.execute(lock_table_sql(target, dialect))
+            self.warehouse.lock(cursor, target)
             if self.insert_mode == "TRUNCATE":
                 cursor.execute(clear_table_sql(target, dialect))
             if self.insert_mode in ("TRUNCATE", "APPEND"):

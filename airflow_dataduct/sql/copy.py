@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from airflow_dataduct.sql.identifiers import column_list, table_ref
 from airflow_dataduct.sql.text import subquery
-from airflow_dataduct.tables.model import Table
+from airflow_dataduct.tables.model import BINARY_TYPES, Table
 
 
 def redshift_literal(value: str) -> str:
@@ -34,8 +35,15 @@ class RedshiftCredentials:
     access_key_id: str | None = None
     secret_access_key: str | None = None
     session_token: str | None = None
+    region: str | None = None
+    """The bucket's region (``REGION``), when it differs from the cluster's."""
 
     def clause(self) -> str:
+        """The authorization clause, then ``REGION`` when one is set."""
+        region = f" REGION {redshift_literal(self.region)}" if self.region else ""
+        return self._authorization() + region
+
+    def _authorization(self) -> str:
         if self.iam_role:
             return f"IAM_ROLE {redshift_literal(self.iam_role)}"
         if not (self.access_key_id and self.secret_access_key):
@@ -107,7 +115,16 @@ def redshift_copy_sql(
 ) -> str:
     """Redshift COPY of every staged part listed in a COPY manifest (or, with
     ``manifest=False``, of every object under the prefix ``source_uri``)."""
+    binary = [c.name for c in table.columns if c.data_type.split("(")[0].upper() in BINARY_TYPES]
+    if binary:
+        raise ValueError(
+            f"{table.full_name}: VARBYTE column(s) {', '.join(binary)} cannot be loaded by "
+            "Redshift COPY from the staged text format (Redshift reads VARBYTE from CSV, "
+            "Parquet or ORC only)"
+        )
     clause = (options or CopyOptions()).clause()
+    if table.has_identity:  # copy-parameters-column-mapping: an IDENTITY column listed needs it
+        clause += " EXPLICIT_IDS"
     return (
         f"COPY {table_ref(table)} ({column_list(table.column_names)}) "
         f"FROM {redshift_literal(source_uri)} {credentials.clause()}"
@@ -116,12 +133,32 @@ def redshift_copy_sql(
     )
 
 
-def redshift_load_errors_sql(manifest_prefix: str, limit: int = 20) -> str:
-    """The rows of ``stl_load_errors`` for files under ``manifest_prefix`` (failure report)."""
-    prefix = re.sub(r"([\\%_])", r"\\\1", manifest_prefix.removeprefix("s3://"))
-    pattern = redshift_literal(f"%{prefix}%")
-    return (
-        "SELECT starttime, filename, line_number, colname, type, raw_field_value, err_reason "
-        f"FROM stl_load_errors WHERE filename LIKE {pattern} ORDER BY starttime DESC "
-        f"LIMIT {int(limit)}"
-    )
+def _file_match(column: str, locations: Sequence[str]) -> str:
+    """``column`` names a file under any of ``locations`` (LIKE, wildcards escaped)."""
+    tests = []
+    for location in locations:
+        text = re.sub(r"([\\%_])", r"\\\1", location.removeprefix("s3://"))
+        tests.append(f"{column} LIKE {redshift_literal(f'%{text}%')}")
+    return "(" + " OR ".join(tests) + ")"
+
+
+def redshift_load_errors_sql(locations: Sequence[str], limit: int = 20) -> list[tuple[str, str]]:
+    """(view, query) pairs reading the rejected rows of files under ``locations`` (the staged
+    prefix, and the files themselves for ``input_path`` data): STL_LOAD_ERRORS for provisioned
+    clusters, SYS_LOAD_ERROR_DETAIL for Serverless and concurrency scaling (r_STL_LOAD_ERRORS).
+    """
+    limit = int(limit)
+    return [
+        (
+            "stl_load_errors",
+            "SELECT starttime, filename, line_number, colname, type, raw_field_value, "
+            f"err_reason FROM stl_load_errors WHERE {_file_match('filename', locations)} "
+            f"ORDER BY starttime DESC LIMIT {limit}",
+        ),
+        (
+            "sys_load_error_detail",
+            "SELECT start_time, file_name, line_number, column_name, column_type, "
+            "error_message, raw_field_value FROM sys_load_error_detail "
+            f"WHERE {_file_match('file_name', locations)} ORDER BY start_time DESC LIMIT {limit}",
+        ),
+    ]

@@ -31,6 +31,18 @@ def history_problems(history: Table, destination: Table) -> list[str]:
             f"history table {history.full_name} must have the columns "
             f"({', '.join(expected)}) in that order, found ({', '.join(history.column_names)})"
         )
+    problems += [
+        f"history table {history.full_name}: column {c.name} is IDENTITY(seed, step), which the "
+        "history INSERT cannot set (Redshift refuses explicit values)"
+        for c in history.columns
+        if c.plain_identity
+    ]
+    problems += [
+        f"destination {destination.full_name}: column {c.name} is {c.data_type}, which Redshift "
+        "cannot compare with '=' to detect a change (history needs it)"
+        for c in destination.non_key_columns
+        if not c.comparable
+    ]
     if not destination.primary_key:
         problems.append(f"destination {destination.full_name} needs a primary key for history")
     elif not destination.non_key_columns:

@@ -3,9 +3,17 @@ parameterised INSERT, delta-load's filter, and the catalog queries they need."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
-from airflow_dataduct.sql.identifiers import column_list, quote_ident, quote_literal, table_ref
+from airflow_dataduct.sql.identifiers import (
+    Dialect,
+    catalog_name,
+    column_list,
+    quote_ident,
+    quote_literal,
+    table_ref,
+)
 from airflow_dataduct.tables.model import Table
 
 LOAD_ROWS = "dataduct_load_rows"
@@ -84,8 +92,27 @@ def load_rows_table_sql(types: list[str]) -> str:
     return f"CREATE TEMPORARY TABLE {LOAD_ROWS} ({columns}) ON COMMIT DROP"
 
 
-def primary_key_columns_sql(schema: str, table: str) -> str:
+def identity_columns_sql(schema: str, table: str, dialect: Dialect) -> str:
+    """How each IDENTITY column of an existing table generates (``ALWAYS`` or ``BY DEFAULT``),
+    and its name. Redshift's information_schema has no ``is_identity``: its IDENTITY
+    columns show a default calling ``"identity"(...)``, reported as ``ALWAYS`` (an INSERT
+    leaving them out is right for both kinds)."""
+    schema, table = catalog_name(schema, dialect), catalog_name(table, dialect)
+    where = f"table_schema = {quote_literal(schema)} AND table_name = {quote_literal(table)}"
+    if dialect is Dialect.REDSHIFT:
+        return (
+            "SELECT 'ALWAYS' AS generation, column_name FROM information_schema.columns "
+            f"WHERE {where} AND column_default LIKE '\"identity\"(%'"
+        )
+    return (
+        "SELECT identity_generation, column_name FROM information_schema.columns "
+        f"WHERE {where} AND is_identity = 'YES'"
+    )
+
+
+def primary_key_columns_sql(schema: str, table: str, dialect: Dialect = Dialect.POSTGRES) -> str:
     """The primary key columns of an existing table, in key order (both dialects)."""
+    schema, table = catalog_name(schema, dialect), catalog_name(table, dialect)
     return (
         "SELECT kcu.column_name FROM information_schema.table_constraints AS tc "
         "JOIN information_schema.key_column_usage AS kcu "
@@ -97,8 +124,10 @@ def primary_key_columns_sql(schema: str, table: str) -> str:
 
 
 def load_temp_table(target: Table) -> Table:
-    """The temporary table a merge load copies into: the target's columns, no schema."""
-    return Table(schema=None, name=f"{target.name}_load_temp", columns=target.columns)
+    """The temporary table a merge load copies into: the target's columns, no schema, and no
+    IDENTITY (``CREATE TABLE ... (LIKE t)`` copies no identity in either dialect)."""
+    columns = tuple(dataclasses.replace(c, identity=None) for c in target.columns)
+    return Table(schema=None, name=f"{target.name}_load_temp", columns=columns)
 
 
 def create_load_temp_sql(target: Table) -> str:
@@ -122,7 +151,7 @@ def merge_statements(target: Table, insert_mode: str) -> list[str]:
     if not target.primary_key:
         raise ValueError(f"{insert_mode} needs a primary key on {target.full_name}")
     temp = load_temp_table(target)
-    columns = column_list(target.column_names)
+    columns = column_list(target.insert_columns)  # Redshift generates plain IDENTITY columns
     insert = f"INSERT INTO {table_ref(target)} ({columns}) SELECT {columns} FROM {table_ref(temp)}"
     statements = []
     if insert_mode == "OVERWRITE_EXISTING":

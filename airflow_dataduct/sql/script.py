@@ -15,6 +15,8 @@ from collections.abc import Sequence
 
 import sqlparse
 
+from airflow_dataduct.sql.identifiers import Dialect
+
 _TRANSACTION_CONTROL = re.compile(
     r"(?is)^(BEGIN|START\s+TRANSACTION|COMMIT|END)(\s+(WORK|TRANSACTION))?$"
 )
@@ -59,3 +61,80 @@ def bind_arguments(
         bound.append((statement, tuple(arguments[start : start + count])))
         start += count
     return bound
+
+
+_TRUNCATE = re.compile(r"(?is)^TRUNCATE\s+(?:TABLE\s+)?(.+)$")
+_NO_TRANSACTION = re.compile(
+    r"(?is)^(VACUUM\b|(CREATE|ALTER|DROP)\s+(DATABASE|EXTERNAL\s+(TABLE|SCHEMA|VIEW))\b)"
+)
+
+
+def transaction_safe(statement: str, dialect: Dialect) -> str:
+    """``statement`` as it can run inside the step's transaction on ``dialect``.
+
+    Redshift's TRUNCATE commits the open transaction (r_TRUNCATE): it becomes the equivalent
+    ``DELETE FROM``. VACUUM and the statements Redshift refuses in a transaction block raise
+    ValueError: they would otherwise fail or half-commit the step. PostgreSQL: unchanged.
+    """
+    if dialect is not Dialect.REDSHIFT:
+        return statement
+    if match := _TRUNCATE.match(statement.strip()):
+        return f"DELETE FROM {match.group(1).strip()}"
+    if match := _NO_TRANSACTION.match(statement.strip()):
+        raise ValueError(
+            f"{' '.join(match.group(1).split()).upper()} cannot run inside a transaction on "
+            "Redshift; run it in a step of its own with wrap_transaction: false (sql-command) "
+            "or non_transactional: true"
+        )
+    return statement
+
+
+def driver_sql(sql: str, dialect: Dialect) -> str:
+    """A statement meant for bound parameters, written with psycopg's rules (``%s`` a
+    placeholder, ``%%`` a literal ``%`` everywhere), as the dialect's driver must receive it
+    for the server to get the same text.
+
+    psycopg 2 and 3 (PostgreSQL) turn every ``%%`` into ``%``. redshift_connector (paramstyle
+    ``format``, its ``convert_paramstyle``) does so only outside quoted strings, quoted names
+    and comments, passing what is inside them as written: there each ``%%`` becomes ``%``.
+    A scanner of the same states as the driver's: a regex cannot follow its comment rules.
+    """
+    if dialect is not Dialect.REDSHIFT:
+        return sql
+    out: list[str] = []
+    state, prev, i = "outside", "", 0
+    while i < len(sql):
+        char = sql[i]
+        if state != "outside" and char == "%" and sql.startswith("%%", i):
+            out.append("%")
+            prev, i = "%", i + 2
+            continue
+        state = _next_state(state, char, prev, sql[i + 1 : i + 2])
+        out.append(char)
+        prev, i = char, i + 1
+    return "".join(out)
+
+
+def _next_state(state: str, char: str, prev: str, following: str) -> str:
+    """redshift_connector's scanner: the state after ``char`` (``prev`` before it)."""
+    if state == "outside":
+        if char == "'":
+            return "escaped" if prev == "E" else "quoted"
+        return {'"': "name", "-": "line" if prev == "-" else state}.get(
+            char, "block" if char == "*" and prev == "/" else state
+        )
+    if state == "quoted":
+        return (
+            "quoted_quote"
+            if char == "'" and following == "'"
+            else ("outside" if char == "'" else state)
+        )
+    if state == "quoted_quote":
+        return "quoted"
+    if state == "escaped":
+        return "outside" if char == "'" and prev != "\\" else state
+    if state == "name":
+        return "outside" if char == '"' else state
+    if state == "line":
+        return "outside" if char == "\n" else state
+    return "outside" if char == "/" and prev == "*" else state  # block comment

@@ -83,7 +83,7 @@ class StagedWriter:
         store: StagingStore,
         prefix: str,
         part_size: int,
-        columns: tuple[str, ...],
+        columns: tuple[str, ...] = (),
         splits: int = 1,
     ):
         self.splits = check_splits(splits)

@@ -1,14 +1,18 @@
 """Redshift up to the connection: the real RedshiftSQLHook with its DB-API connection replaced
-by a recorder of the statements sent (Redshift cannot run here)."""
+by a recorder of the statements sent (Redshift cannot run here). Every statement is checked
+by the Redshift conformance checker as the server would receive it (bound statements through
+redshift_connector's own ``convert_paramstyle``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from redshift_connector.core import convert_paramstyle
 
 from airflow_dataduct.operators.base import WarehouseOperator
 from airflow_dataduct.sql.identifiers import Dialect
+from tests.redshift_conformance import RedshiftConformance
 
 REDSHIFT_URI = "redshift://etl:secret@redshift.example:5439/dw"
 
@@ -23,11 +27,17 @@ class Recorder:
         self.commits = self.rollbacks = 0
         self.autocommit = True
         self.on_execute: Any = None
+        self.conformance = RedshiftConformance()
+
+    def server_text(self, sql: str, params: Any) -> str:
+        """The statement text Redshift receives from redshift_connector."""
+        return sql if params is None else convert_paramstyle("format", sql)[0]
 
     def cursor(self) -> Recorder:
         return self
 
     def execute(self, sql: str, params: Any = None) -> None:
+        self.conformance.check(self.server_text(sql, params), in_transaction=not self.autocommit)
         self.sent.append((sql, params))
         if self.fail_on and sql.startswith(self.fail_on):
             raise RuntimeError(f"{self.fail_on} failed. Check 'stl_load_errors' for details")
@@ -62,6 +72,7 @@ def on_redshift(
     assert operator.warehouse.dialect is Dialect.REDSHIFT
     spare = Recorder({}, "")
     spare.sent = conn.sent
+    spare.conformance = conn.conformance
     sessions = iter([conn, spare, spare])
     monkeypatch.setattr(operator.warehouse.hook, "get_conn", lambda: next(sessions))
     return operator

@@ -41,7 +41,7 @@ def generated_sql(dialect: Dialect) -> list[str]:
         create_table_sql(HOSTILE, dialect),
         create_schema_sql(HOSTILE) or "",
         analyze_sql(HOSTILE),
-        lock_table_sql(HOSTILE, dialect),
+        lock_table_sql(HOSTILE, dialect) or "",
         clear_table_sql(HOSTILE, dialect),
         count_table_sql(HOSTILE),
         duplicate_summary_sql(HOSTILE),

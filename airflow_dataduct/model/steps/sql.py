@@ -22,6 +22,7 @@ from airflow_dataduct.model.steps.base import (
 from airflow_dataduct.sql.history import history_problems
 from airflow_dataduct.sql.load_modes import insert_select_sql, placeholder_marks
 from airflow_dataduct.sql.script import placeholder_count, split_statements
+from airflow_dataduct.sql.upsert import upsert_problems
 from airflow_dataduct.types import MAX_SPLITS
 
 if TYPE_CHECKING:
@@ -98,6 +99,8 @@ class UpsertParams(StepParams):
         history, destination = tables.get("history"), tables.get("destination")
         if history is not None and destination is not None:
             problems += [("history", p) for p in history_problems(history, destination)]
+        if destination is not None and not self.delete_existing:
+            problems += [("destination", p) for p in upsert_problems(destination)]
         return problems
 
 
