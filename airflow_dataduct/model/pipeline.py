@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from airflow_dataduct.types import SnsArn
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from airflow_dataduct.errors import DefinitionError, DefinitionErrors, DpExpressionError, Location
@@ -35,6 +34,7 @@ from airflow_dataduct.model.validation import suggest, to_definition_errors
 from airflow_dataduct.model.yaml_source import SourceMap, load_yaml_text, read_definition
 from airflow_dataduct.tables.ddl import parse_table_file
 from airflow_dataduct.tables.model import Table
+from airflow_dataduct.types import SnsArn
 
 PIPELINE_SUFFIXES = (".yaml", ".yml")
 HOST_KEYS = ("host_name", "source_host")
@@ -117,6 +117,8 @@ class Pipeline:
     """``output_node`` names of transforms, to the step that writes them."""
     emr_cluster: EmrCluster | None = None
     """The one EMR cluster of each run, shared by its EMR steps; None without EMR steps."""
+    declared_frequency: str = ""
+    """The file's ``frequency``; ``schedule.frequency`` differs under ``frequency_override``."""
 
     def step(self, name: str) -> StepSpec:
         """The step called ``name``."""
@@ -222,8 +224,9 @@ class _PipelineReader:
             self.error(f"frequency '{keys.frequency}' is not supported{hint}", ("frequency",))
             return None
         load_time = keys.load_time if keys.load_time is not None else self.config.defaults.load_time
+        frequency = self.config.defaults.frequency_override or keys.frequency
         try:
-            schedule = parse_schedule(keys.frequency, load_time)
+            schedule = parse_schedule(frequency, load_time)
         except ValueError as exc:
             self.error(str(exc), ("load_time",), "load_time")
             return None
@@ -351,7 +354,11 @@ class _PipelineReader:
             if relative is None:
                 continue
             at = (*draft.at, key)
-            path = self.config.base_dir / relative
+            try:
+                path = self.config.resource(relative)
+            except ValueError as exc:  # an environment variable that is not set
+                self.error(f"{key}: {exc}", at, key)
+                continue
             try:
                 draft.tables[key] = TABLES.get(path)
             except FileNotFoundError:
@@ -360,7 +367,11 @@ class _PipelineReader:
                 self.error(f"{key}: table definition '{relative}' does not parse: {exc}", at, key)
         for key in draft.params.file_keys:
             relative = getattr(draft.params, key, None)
-            path = self.config.base_dir / relative if relative is not None else None
+            try:
+                path = self.config.resource(relative) if relative is not None else None
+            except ValueError as exc:
+                self.error(f"{key}: {exc}", (*draft.at, key), key)
+                continue
             if path is not None and not path.is_file():
                 at = (*draft.at, key)
                 self.error(f"{key}: file '{relative}' not found ({path})", at, key)
@@ -533,6 +544,7 @@ class _PipelineReader:
             execution_timeout=timeout,
             emr_cluster=cluster,
             output_nodes=dict(getattr(self, "output_nodes", {})),
+            declared_frequency=keys.frequency,
         )
 
 

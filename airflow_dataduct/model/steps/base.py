@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from airflow_dataduct.model.paths import expand_path
 from airflow_dataduct.model.schedule import parse_duration
 
 if TYPE_CHECKING:
@@ -121,7 +122,10 @@ def missing_file(
     """``[(key, message)]`` when the file (or folder) ``relative`` to ``base_dir`` is missing."""
     if relative is None:
         return []
-    path = base_dir / relative
+    try:
+        path = base_dir / expand_path(relative)
+    except ValueError as exc:
+        return [(key, f"{key}: {exc}")]
     if path.is_dir() if folder else path.is_file():
         return []
     what = "folder" if folder else "file"
