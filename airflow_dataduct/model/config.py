@@ -411,8 +411,10 @@ def _mode_errors(data: dict[str, Any], source: SourceMap) -> list[DefinitionErro
 
 
 def active_mode(mode: str | None = None) -> str | None:
-    """``mode``, else ``$DATADUCT_MODE``; None (no mode) when both are unset or empty."""
-    return mode if mode is not None else (os.environ.get(MODE_ENV) or None)
+    """``mode``, else ``$DATADUCT_MODE``; None (no mode) when it is empty (``mode=""``: none,
+    whatever the environment says)."""
+    name = mode if mode is not None else os.environ.get(MODE_ENV)
+    return name or None
 
 
 def _unknown_mode(mode: str, data: dict[str, Any], source: SourceMap) -> DefinitionError:
