@@ -82,9 +82,16 @@ def _read_tables(paths: Sequence[str]) -> list[Table]:
     from airflow_dataduct.tables.ddl import parse_table_file
 
     tables, errors = [], []
+    defined: dict[str, str] = {}
     for path in paths:
         try:
-            tables.append(parse_table_file(path))
+            table = parse_table_file(path)
+            key = table.full_name.lower()
+            if key in defined:
+                message = f"table {table.full_name} is also defined in {defined[key]}"
+                raise DefinitionError(message, Location(path, 1, 1))
+            defined[key] = path
+            tables.append(table)
         except DefinitionErrors as exc:
             errors += exc.errors
         except DefinitionError as exc:

@@ -7,8 +7,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from airflow_dataduct.errors import DefinitionError, DefinitionErrors
+from airflow_dataduct.errors import DefinitionError, DefinitionErrors, Location
 from airflow_dataduct.factory.loader import scan
+from airflow_dataduct.model.pipeline import PIPELINE_SUFFIXES
 
 
 def _validate_path(path: Path) -> tuple[int, list[DefinitionError]]:
@@ -20,6 +21,12 @@ def _validate_path(path: Path) -> tuple[int, list[DefinitionError]]:
     if path.is_dir():
         result = scan(path)
         return len(result.pipelines), result.errors
+    if path.suffix not in (*PIPELINE_SUFFIXES, ".sql"):
+        message = (
+            f"not a definition file: the loader reads pipelines ending in "
+            f"{' or '.join(PIPELINE_SUFFIXES)} and table files ending in .sql"
+        )
+        return 0, [DefinitionError(message, Location(str(path), 1, 1))]
     try:
         if path.suffix == ".sql":
             parse_table_file(path)
