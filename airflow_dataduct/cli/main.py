@@ -79,12 +79,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from airflow_dataduct.cli.migrate import add_parser as add_migrate_parser
 
     add_migrate_parser(commands)
+    from airflow_dataduct.cli.schema import add_parser as add_schema_parser
+
+    add_schema_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "validate":
         return validate(args.paths, args.format)
     if args.command in PIPELINE_COMMANDS:
         return int(args.handler(args))
-    if args.command in ("database", "migrate-config"):
+    if args.command in ("database", "migrate-config", "schema"):
         return int(args.handler(args))
     return 2  # pragma: no cover - argparse enforces the choices
 

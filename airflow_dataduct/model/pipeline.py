@@ -50,12 +50,20 @@ class PipelineKeys(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$", max_length=200)]
+    """The dag_id (prefixed by ``defaults.name_prefix``)."""
     frequency: str = "one-time"
+    """How often the pipeline runs (UTC)."""
     load_time: str | int | None = None
+    """Time of day of the runs, ``"HH:MM"`` UTC; default ``defaults.load_time``."""
     description: str | None = None
+    """Shown on the DAG's page."""
     topic_arn: SnsArn | None = None
+    """SNS topic of this pipeline's failure alerts."""
     max_retries: Annotated[int, Field(ge=0, le=100)] | None = None
-    schedule_on_tables: Annotated[list[TableName], BeforeValidator(as_list)] = []
+    """Retries of every task; default ``defaults.retries``."""
+    schedule_on_tables: Annotated[
+        list[TableName], BeforeValidator(as_list, json_schema_input_type=str | list[str])
+    ] = []
     """Run when these warehouse tables were written by another pipeline (Airflow assets)."""
     ec2_resource_config: dict[str, Any] | None = None
     emr_cluster_config: EmrClusterConfig | None = None

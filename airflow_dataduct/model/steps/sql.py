@@ -270,7 +270,12 @@ class LoadRedshiftParams(StepParams):
     insert_mode: InsertMode = "TRUNCATE"
     max_errors: Annotated[int, Field(ge=0, le=100_000)] = 0
     replace_invalid_char: (
-        Annotated[str, BeforeValidator(_unquote_char), Field(min_length=1, max_length=1)] | None
+        Annotated[
+            str,
+            BeforeValidator(_unquote_char, json_schema_input_type=str),
+            Field(min_length=1, max_length=1),
+        ]
+        | None
     ) = None
     compression: Literal["gzip", "bzip2", "lzo"] | None = None
 
