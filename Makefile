@@ -16,6 +16,8 @@ $(STAMP): setup.cfg pyproject.toml constraints.txt
 	bash devstack/install_mariadb.sh
 	@# Debian's Chromium, driven by Playwright in the browser test (tests/browser).
 	bash devstack/install_chromium.sh
+	@# Debian's Graphviz (`dot`): the SVG of `airflow-dataduct graph` and `database graph`.
+	bash devstack/install_graphviz.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"

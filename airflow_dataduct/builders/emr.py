@@ -146,7 +146,7 @@ def _script_uri(ctx: BuildContext, step: StepSpec, path: str) -> tuple[str, list
         f"{ctx.config.emr_output_location()}/{ctx.pipeline.dag_id}/{STAGING_RUN}/_src/"
         f"{step.name}/{posixpath.basename(path)}"
     )
-    return uri, [str(ctx.config.base_dir / path), uri]
+    return uri, [str(ctx.config.resource(path)), uri]
 
 
 def build_emr_streaming(ctx: BuildContext, step: StepSpec, params: EmrStreamingParams) -> TaskGroup:

@@ -59,7 +59,7 @@ def check_program_task(
     arguments = [*params.script_arguments, *check_arguments]
     if params.log_to_s3:
         arguments.append("--log_to_s3")
-    script = str(ctx.config.base_dir / params.script) if params.script else None
+    script = str(ctx.config.resource(params.script)) if params.script else None
     return qa_program_task(ctx, step, arguments, command=params.command, script=script)
 
 

@@ -39,7 +39,7 @@ def script_text(ctx: BuildContext, command: str | None, script: str | None) -> s
     if command is not None:
         return command
     assert script is not None, "validated: exactly one of command / script"
-    return (ctx.config.base_dir / script).read_text(encoding="utf-8")
+    return ctx.config.resource(script).read_text(encoding="utf-8")
 
 
 def upsert_task(

@@ -1,4 +1,5 @@
-"""``airflow-dataduct database create|drop|grant|recreate``: Dataduct's database commands.
+"""``airflow-dataduct database create|drop|grant|recreate|graph``: Dataduct's database
+commands (``graph``: Dataduct's ``database visualize``, an ER diagram of the tables).
 
 The table files are parsed, ordered so that every table comes after the tables its foreign
 keys reference (a cycle is an error), and the script is printed, or with ``--execute`` run
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import graphlib
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -18,7 +20,7 @@ from airflow_dataduct.sql.ddl import create_schema_sql, create_table_sql, drop_t
 from airflow_dataduct.sql.identifiers import Dialect
 from airflow_dataduct.tables.model import Table
 
-ACTIONS = ("create", "drop", "grant", "recreate")
+ACTIONS = ("create", "drop", "grant", "recreate", "graph")
 
 
 def references(table: Table) -> set[str]:
@@ -78,15 +80,100 @@ def database_script(
     return statements
 
 
+def _mermaid_word(text: str) -> str:
+    """A Mermaid ER name or type: letters, digits, ``_``, ``-`` and parentheses only."""
+    return re.sub(r"[^A-Za-z0-9_()\-]", "_", text.replace(",", "-").replace(" ", "_"))
+
+
+def _key_marks(table: Table, column: str) -> list[str]:
+    foreign = {c for fk in table.foreign_keys for c in fk.columns}
+    return [m for m, on in (("PK", column in table.primary_key), ("FK", column in foreign)) if on]
+
+
+def _referenced(tables: Sequence[Table]) -> tuple[dict[str, Table], list[tuple[Table, Any, str]]]:
+    """Tables by lower-cased name, and each foreign key with the name of the table it names."""
+    by_name: dict[str, Table] = {}
+    for table in tables:
+        by_name.setdefault(table.full_name.lower(), table)
+        by_name.setdefault(table.name.lower(), table)
+    keys = []
+    for table in tables:
+        for fk in table.foreign_keys:
+            target = by_name.get(fk.table.lower())
+            keys.append((table, fk, target.full_name if target else fk.table))
+    return by_name, keys
+
+
+def er_mermaid(tables: Sequence[Table]) -> str:
+    """A Mermaid ``erDiagram``: columns with types and PK/FK marks, one line per foreign key."""
+    lines = ["erDiagram"]
+    _, keys = _referenced(tables)
+    for table in tables:
+        entity = _mermaid_word(table.full_name)
+        alias = f'["{table.full_name}"]' if entity != table.full_name else ""
+        lines.append(f"    {entity}{alias} {{")
+        for column in table.columns:
+            marks = ",".join(_key_marks(table, column.name))
+            name = _mermaid_word(column.name)
+            lines.append(f"        {_mermaid_word(column.data_type)} {name} {marks}".rstrip())
+        lines.append("    }")
+    for table, fk, target in keys:
+        label = ", ".join(fk.columns)
+        child, parent = _mermaid_word(table.full_name), _mermaid_word(target)
+        lines.append(f'    {child} }}o--|| {parent} : "{label}"')
+    return "\n".join(lines)
+
+
+def er_dot(tables: Sequence[Table]) -> Any:
+    """The ER diagram as a graphviz Digraph: one table per node, an edge per foreign key;
+    tables referenced but not given are dashed."""
+    import html  # deferred: CLI start-up time
+
+    import graphviz  # deferred: CLI start-up time
+
+    graph = graphviz.Digraph(
+        name="tables",
+        graph_attr={"rankdir": "LR", "fontname": "Helvetica"},
+        node_attr={"shape": "plaintext", "fontname": "Helvetica"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "10"},
+    )
+    given = {t.full_name for t in tables}
+    _, keys = _referenced(tables)
+    for table in tables:
+        title = f"<b>{html.escape(table.full_name)}</b>"
+        rows = [f'<tr><td colspan="3" bgcolor="lightgrey">{title}</td></tr>']
+        for column in table.columns:
+            marks = " ".join(_key_marks(table, column.name))
+            cells = (column.name, column.data_type, marks)
+            rows.append(
+                "<tr>" + "".join(f'<td align="left">{html.escape(c)}</td>' for c in cells) + "</tr>"
+            )
+        body = "".join(rows)
+        label = f'<<table border="0" cellborder="1" cellspacing="0">{body}</table>>'
+        graph.node(table.full_name, label=label)
+    for target in dict.fromkeys(t for _, _, t in keys if t not in given):
+        graph.node(target, label=target, shape="box", style="dashed")
+    for table, fk, target in keys:
+        graph.edge(table.full_name, target, label=", ".join(fk.columns))
+    return graph
+
+
 def _read_tables(paths: Sequence[str]) -> list[Table]:
     from airflow_dataduct.tables.ddl import (
         parse_table_file,  # deferred: CLI start-up time
     )
 
     tables, errors = [], []
+    defined: dict[str, str] = {}
     for path in paths:
         try:
-            tables.append(parse_table_file(path))
+            table = parse_table_file(path)
+            key = table.full_name.lower()
+            if key in defined:
+                message = f"table {table.full_name} is also defined in {defined[key]}"
+                raise DefinitionError(message, Location(path, 1, 1))
+            defined[key] = path
+            tables.append(table)
         except DefinitionErrors as exc:
             errors += exc.errors
         except DefinitionError as exc:
@@ -101,7 +188,8 @@ def _read_tables(paths: Sequence[str]) -> list[Table]:
 def add_parser(commands: Any) -> None:
     """Register ``database`` on the CLI's subcommands."""
     parser = commands.add_parser(
-        "database", help="print or run create/drop/grant scripts for table files"
+        "database",
+        help="print or run create/drop/grant scripts for table files, or draw their ER diagram",
     )
     parser.add_argument("action", choices=ACTIONS)
     parser.add_argument("tables", nargs="+", help="table definition .sql files")
@@ -114,11 +202,33 @@ def add_parser(commands: Any) -> None:
         help="SQL dialect to print (default: redshift; with --execute, the connection's)",
     )
     parser.add_argument(
+        "--format",
+        choices=("mermaid", "svg"),
+        default="mermaid",
+        help="graph: Mermaid erDiagram text or an SVG drawn by Graphviz",
+    )
+    parser.add_argument(
         "--definitions",
         default="dag_definitions",
         help="folder whose dataduct.yaml names the warehouse and permissions",
     )
     parser.set_defaults(handler=run)
+
+
+def graph(args: argparse.Namespace) -> int:
+    """Print the tables' ER diagram (Mermaid or SVG); 1 on any error."""
+    try:
+        tables = _read_tables(args.tables)
+        if args.format == "svg":
+            from airflow_dataduct.cli.pipeline import svg  # deferred: CLI start-up time
+
+            print(svg(er_dot(tables)), end="")
+        else:
+            print(er_mermaid(tables))
+    except (DefinitionErrors, DefinitionError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -127,6 +237,8 @@ def run(args: argparse.Namespace) -> int:
         open_definitions,  # deferred: CLI start-up time
     )
 
+    if args.action == "graph":
+        return graph(args)
     try:
         config = open_definitions(args.definitions)
         tables = _read_tables(args.tables)

@@ -7,8 +7,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from airflow_dataduct.errors import DefinitionError, DefinitionErrors
+from airflow_dataduct.errors import DefinitionError, DefinitionErrors, Location
 from airflow_dataduct.factory.loader import scan
+from airflow_dataduct.model.pipeline import PIPELINE_SUFFIXES
 
 
 def _validate_path(path: Path) -> tuple[int, list[DefinitionError]]:
@@ -26,6 +27,12 @@ def _validate_path(path: Path) -> tuple[int, list[DefinitionError]]:
     if path.is_dir():
         result = scan(path)
         return len(result.pipelines), result.errors
+    if path.suffix not in (*PIPELINE_SUFFIXES, ".sql"):
+        message = (
+            f"not a definition file: the loader reads pipelines ending in "
+            f"{' or '.join(PIPELINE_SUFFIXES)} and table files ending in .sql"
+        )
+        return 0, [DefinitionError(message, Location(str(path), 1, 1))]
     try:
         if path.suffix == ".sql":
             parse_table_file(path)
@@ -77,15 +84,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     add_pipeline_parsers(commands)
-    from airflow_dataduct.cli.database import add_parser  # deferred: CLI start-up time
+    from airflow_dataduct.cli import database, migrate, schema  # deferred: CLI start-up time
 
-    add_parser(commands)
+    for command_module in (database, migrate, schema):
+        command_module.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "validate":
         return validate(args.paths, args.format)
     if args.command in PIPELINE_COMMANDS:
         return int(args.handler(args))
-    if args.command == "database":
+    if args.command in ("database", "migrate-config", "schema"):
         return int(args.handler(args))
     return 2  # pragma: no cover - argparse enforces the choices
 

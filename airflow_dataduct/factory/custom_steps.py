@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_dataduct.builders import BUILDERS
 from airflow_dataduct.builders.registry import StepBuilder
 from airflow_dataduct.errors import DefinitionError, Location
+from airflow_dataduct.model.paths import expand_path
 from airflow_dataduct.model.steps import STEP_KINDS, STEP_MODELS
 from airflow_dataduct.model.steps.base import StepKind, StepParams
 
@@ -93,8 +94,7 @@ def _load_configured(entry: CustomStepConfig, config: DataductConfig) -> Any:
     if entry.module is not None:
         module = importlib.import_module(entry.module)
     else:
-        here = Path(config.path).parent
-        path = (here / config.custom_steps_path / (entry.file_path or "")).resolve()
+        path = (config.custom_steps_dir / expand_path(entry.file_path or "")).resolve()
         if not path.is_file():
             raise FileNotFoundError(f"file_path '{entry.file_path}' not found ({path})")
         module = _load_file(path)

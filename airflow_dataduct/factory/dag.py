@@ -17,7 +17,7 @@ from airflow_dataduct.factory.operations import (
     steps_table,
     wire_lifecycle,
 )
-from airflow_dataduct.model.config import DataductConfig
+from airflow_dataduct.model.config import MODE_ENV, DataductConfig
 from airflow_dataduct.model.pipeline import Pipeline
 from airflow_dataduct.model.schedule import Schedule
 from airflow_dataduct.staging.manifest import path_safe
@@ -48,14 +48,20 @@ def start_date(schedule: Schedule, config: DataductConfig) -> dt.datetime:
     return schedule.start(config.defaults.start_date)
 
 
-def dag_doc(pipeline: Pipeline) -> str:
-    """Markdown shown on the DAG's page: description, source file and the YAML itself."""
+def dag_doc(pipeline: Pipeline, config: DataductConfig) -> str:
+    """Markdown shown on the DAG's page: description, mode, source file and the YAML itself."""
     delta = pipeline.schedule.time_delta
     shift = f"; start shifted by `time_delta` {delta}" if delta else ""
+    frequency = pipeline.schedule.frequency
+    declared = pipeline.declared_frequency
+    override = f" (`defaults.frequency_override`; the file says `{declared}`)"
+    runs = f"`{frequency}`" + (override if declared and declared != frequency else "")
     parts = [
         pipeline.description or f"Dataduct pipeline `{pipeline.name}`.",
         "",
-        f"Defined in `{pipeline.path}`; runs `{pipeline.schedule.frequency}` at "
+        f"Mode: `{config.mode or 'none'}` (`${MODE_ENV}`).",
+        "",
+        f"Defined in `{pipeline.path}`; runs {runs} at "
         f"{pipeline.schedule.hour:02d}:{pipeline.schedule.minute:02d} UTC{shift}.",
         "",
         "### Steps",
@@ -69,21 +75,42 @@ def dag_doc(pipeline: Pipeline) -> str:
     return "\n".join(parts)
 
 
-def dag_tags(pipeline: Pipeline) -> list[str]:
-    """``dataduct``, the frequency, the source hosts and the configured tags."""
+def dag_tags(pipeline: Pipeline, config: DataductConfig | None = None) -> list[str]:
+    """``dataduct``, the frequency, the source hosts and Dataduct's ``TAGS``
+    (``defaults.dp_tags``) as ``Key:value``."""
     hosts = {
         getattr(s.params, key)
         for s in pipeline.steps
         for key in ("host_name", "source_host")
         if getattr(s.params, key, None)
     }
-    return ["dataduct", pipeline.schedule.frequency, *sorted(hosts)]
+    tags = ["dataduct", pipeline.schedule.frequency, *sorted(hosts)]
+    for key, tag in (config.defaults.dp_tags if config else {}).items():
+        value = tag.string if tag.string is not None else _tag_variable(pipeline, tag.variable)
+        if value:
+            tags.append(f"{key}:{value}"[:100])  # Airflow's tag length limit
+    return tags
+
+
+def _tag_variable(pipeline: Pipeline, variable: str | None) -> str | None:
+    """A pipeline attribute named by a Dataduct ``TAGS`` entry's ``variable``."""
+    schedule = pipeline.schedule
+    values = {
+        "name": pipeline.dag_id,
+        "dag_id": pipeline.dag_id,
+        "frequency": schedule.frequency,
+        "description": pipeline.description,
+        "load_time": f"{schedule.hour:02d}:{schedule.minute:02d}",
+    }
+    return values.get(variable or "")
 
 
 def default_args(pipeline: Pipeline, config: DataductConfig) -> dict[str, Any]:
     defaults = config.defaults
     retries = pipeline.max_retries if pipeline.max_retries is not None else defaults.retries
+    queue = {"queue": defaults.queue} if defaults.queue else {}
     return {
+        **queue,
         "owner": defaults.owner,
         "retries": retries,
         "retry_delay": dt.timedelta(minutes=defaults.retry_delay_minutes),
@@ -102,8 +129,8 @@ def build_dag(pipeline: Pipeline, config: DataductConfig) -> DAG:
         catchup=config.defaults.catchup,
         max_active_runs=config.defaults.max_active_runs,
         default_args=default_args(pipeline, config),
-        doc_md=dag_doc(pipeline),
-        tags=[*dag_tags(pipeline), *config.defaults.tags],
+        doc_md=dag_doc(pipeline, config),
+        tags=[*dag_tags(pipeline, config), *config.defaults.tags],
         user_defined_filters={"dataduct_path": path_safe},
     ) as dag:
         tasks = {s.name: BUILDERS[s.step_type](context, s) for s in pipeline.steps}

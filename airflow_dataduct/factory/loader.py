@@ -96,6 +96,8 @@ def _cache(folder: Path, files: list[Path], config: DataductConfig) -> PipelineC
         folders.append(base)
     config_path = Path(config.path)
     config_text = config_path.read_text(encoding="utf-8") if config_path.is_file() else ""
+    # The key holds what the file's text does not: the active mode and the expanded paths.
+    config_text += f"\0mode={config.mode}\0{base}\0{config.custom_steps_dir}"
     return PipelineCache(root, folder, fingerprint(folders, {*files, config_path}), config_text)
 
 

@@ -23,11 +23,15 @@ from pydantic import (
 )
 
 from airflow_dataduct.errors import DefinitionError, DefinitionErrors, Location
-from airflow_dataduct.model.validation import to_definition_errors
+from airflow_dataduct.model.paths import expand_path
+from airflow_dataduct.model.schedule import FREQUENCIES
+from airflow_dataduct.model.validation import suggest, to_definition_errors
 from airflow_dataduct.model.yaml_source import SourceMap, load_yaml_file
 from airflow_dataduct.types import ConnId, IamRoleArn, SnsArn
 
 CONFIG_FILE_NAME = "dataduct.yaml"
+MODE_ENV = "DATADUCT_MODE"
+"""The environment variable naming the active mode (Dataduct's ``dataduct -m <mode>``)."""
 
 
 class _Section(BaseModel):
@@ -58,6 +62,24 @@ class StagingConfig(_Section):
     is not in the cluster's region."""
 
 
+Frequency = Literal[tuple(FREQUENCIES)]  # type: ignore[valid-type]
+
+
+class DpTag(_Section):
+    """One of Dataduct's ``etl.TAGS``: a fixed ``string``, or a pipeline attribute
+    (``variable``) such as its name."""
+
+    string: str | None = None
+    variable: Literal["name", "dag_id", "frequency", "description", "load_time"] | None = None
+    """``name`` is the dag_id (the prefixed name, as Dataduct's pipeline name was)."""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> DpTag:
+        if (self.string is None) == (self.variable is None):
+            raise ValueError("give exactly one of 'string' or 'variable'")
+        return self
+
+
 class DefaultsConfig(_Section):
     """Defaults for every pipeline; a pipeline's own keys win."""
 
@@ -81,6 +103,16 @@ class DefaultsConfig(_Section):
     """Upper bound of a backed-off retry delay."""
     execution_timeout_minutes: Annotated[float, Field(gt=0)] | None = None
     """Fail a task try that runs longer (Dataduct's resource ``terminate_after``)."""
+    frequency_override: Frequency | None = None
+    """Dataduct's ``etl.FREQUENCY_OVERRIDE``: every pipeline runs at this frequency
+    (``one-time``: every DAG is ``@once``), whatever its file says."""
+    dependency_override: bool = False
+    """Dataduct's ``etl.DEPENDENCY_OVERRIDE``: ``pipeline-dependencies`` steps succeed at once."""
+    dp_tags: dict[Annotated[str, Field(min_length=1, max_length=60)], DpTag] = {}
+    """Dataduct's ``etl.TAGS`` (``{Key: {string: v}}`` or ``{Key: {variable: name}}``): each
+    becomes the DAG tag ``Key:value``."""
+    queue: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    """The Airflow queue of every task (Dataduct's ``ec2.WORKER_GROUP``)."""
 
     @field_validator("load_time", mode="before")
     @classmethod
@@ -227,6 +259,9 @@ class CustomStepConfig(_Section):
         return self
 
 
+ModeName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]+$", max_length=64)]
+
+
 class DataductConfig(_Section):
     """The whole shared configuration."""
 
@@ -255,8 +290,13 @@ class DataductConfig(_Section):
     custom_steps_path: str = "."
     """Dataduct's ``etl.CUSTOM_STEPS_PATH``: base of ``custom_steps[].file_path``; relative to
     this file."""
+    modes: dict[ModeName, dict[str, Any]] = {}
+    """Dataduct's modes: ``{production: {section: {key: value}}}``, each merged over the rest
+    of this file when ``$DATADUCT_MODE`` names it (a section key by key, any other value
+    replaced)."""
     _path: str = PrivateAttr(default="<defaults>")
     _source: SourceMap | None = PrivateAttr(default=None)
+    _mode: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _warnings_have_a_destination(self) -> DataductConfig:
@@ -278,10 +318,33 @@ class DataductConfig(_Section):
         return self._path
 
     @property
+    def mode(self) -> str | None:
+        """The active mode (``$DATADUCT_MODE``), merged into this configuration; None: none."""
+        return self._mode
+
+    @property
     def base_dir(self) -> Path:
-        """The directory that relative resource paths resolve against."""
+        """The directory that relative resource paths resolve against (``~`` and environment
+        variables expanded, as Dataduct expanded ``~``)."""
         here = Path(self.path).parent if self.path != "<defaults>" else Path.cwd()
-        return (here / self.resource_base_path).resolve()
+        return (here / expand_path(self.resource_base_path)).resolve()
+
+    @property
+    def custom_steps_dir(self) -> Path:
+        """The directory of ``custom_steps[].file_path`` (``~`` and variables expanded)."""
+        here = Path(self.path).parent if self.path != "<defaults>" else Path.cwd()
+        return (here / expand_path(self.custom_steps_path)).resolve()
+
+    def resource(self, relative: str) -> Path:
+        """A step's file: ``~`` and environment variables expanded, then resolved against
+        :attr:`base_dir` unless absolute (Dataduct's ``parse_path``)."""
+        return self.base_dir / expand_path(relative)
+
+    @field_validator("resource_base_path", "custom_steps_path")
+    @classmethod
+    def _expandable(cls, value: str) -> str:
+        expand_path(value)  # an unset environment variable is an error here, with its line
+        return value
 
     def staging_location(self) -> str:
         """The staging root: an ``s3://`` URI, or an absolute local directory."""
@@ -299,8 +362,78 @@ class DataductConfig(_Section):
         return location.rstrip("/") if location.startswith("s3://") else None
 
 
-def load_config(path: str | Path) -> DataductConfig:
-    """Read and validate the shared configuration file; raise DefinitionErrors listing problems."""
+def merge_mode(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Dataduct's mode rule (spec §4.1): a section that is a mapping on both sides is updated
+    key by key; any other value is replaced."""
+    merged = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _mode_source(source: SourceMap, mode: str) -> SourceMap:
+    """``source`` where every key the mode sets is located in the mode, not the base."""
+    moved = SourceMap(source.path, dict(source.keys), dict(source.values))
+    prefix = ("modes", mode)
+    for table in (moved.keys, moved.values):
+        for key_path, position in list(table.items()):
+            if key_path[:2] == prefix and len(key_path) > 2:
+                table[key_path[2:]] = position
+    return moved
+
+
+def _validate(data: dict[str, Any], source: SourceMap) -> DataductConfig:
+    try:
+        return DataductConfig.model_validate(data)
+    except ValidationError as exc:
+        raise DefinitionErrors(to_definition_errors(exc, DataductConfig, source)) from None
+
+
+def _mode_errors(data: dict[str, Any], source: SourceMap) -> list[DefinitionError]:
+    """Every mode merged over the base and validated: a mistake in a mode that is not active
+    is found now, not when it is deployed."""
+    modes = data.get("modes")
+    errors: list[DefinitionError] = []
+    if not isinstance(modes, dict):
+        return errors
+    for name, overrides in modes.items():
+        if not isinstance(overrides, dict):
+            continue  # reported by the model
+        if "modes" in overrides:
+            at = source.locate(("modes", name, "modes"))
+            errors.append(DefinitionError("a mode cannot define modes", at, key="modes"))
+            continue
+        try:
+            _validate(merge_mode(data, overrides), _mode_source(source, name))
+        except DefinitionErrors as exc:
+            errors += exc.errors
+    return errors
+
+
+def active_mode(mode: str | None = None) -> str | None:
+    """``mode``, else ``$DATADUCT_MODE``; None (no mode) when it is empty (``mode=""``: none,
+    whatever the environment says)."""
+    name = mode if mode is not None else os.environ.get(MODE_ENV)
+    return name or None
+
+
+def _unknown_mode(mode: str, data: dict[str, Any], source: SourceMap) -> DefinitionError:
+    modes = data.get("modes") if isinstance(data.get("modes"), dict) else {}
+    known = ", ".join(sorted(modes)) or "none"
+    at = source.locate(("modes",)) if modes else Location(source.path, 1, 1)
+    message = (
+        f"mode '{mode}' (${MODE_ENV}) is not defined in modes{suggest(mode, modes)} "
+        f"(defined: {known})"
+    )
+    return DefinitionError(message, at, key="modes")
+
+
+def load_config(path: str | Path, mode: str | None = None) -> DataductConfig:
+    """Read and validate the shared configuration file, with the active mode (``mode``, else
+    ``$DATADUCT_MODE``) merged in; raise DefinitionErrors listing problems."""
     try:
         data, source = load_yaml_file(path)
     except DefinitionError as exc:
@@ -310,20 +443,31 @@ def load_config(path: str | Path) -> DataductConfig:
     if not isinstance(data, dict):
         error = DefinitionError("expected a mapping of sections", Location(str(path), 1, 1))
         raise DefinitionErrors([error])
-    try:
-        config = DataductConfig.model_validate(data)
-    except ValidationError as exc:
-        raise DefinitionErrors(to_definition_errors(exc, DataductConfig, source)) from None
+    config = _validate(data, source)
+    errors = _mode_errors(data, source)
+    name = active_mode(mode)
+    if name is not None and name not in config.modes:
+        errors.append(_unknown_mode(name, data, source))
+    if errors:
+        raise DefinitionErrors(errors)
+    if name is not None:
+        source = _mode_source(source, name)
+        config = _validate(merge_mode(data, config.modes[name]), source)
     config._path = str(path)
     config._source = source
+    config._mode = name
     return config
 
 
-def find_config(definitions_dir: str | Path) -> DataductConfig:
+def find_config(definitions_dir: str | Path, mode: str | None = None) -> DataductConfig:
     """The configuration of a definitions folder: its ``dataduct.yaml``, or the defaults."""
     candidate = Path(definitions_dir) / CONFIG_FILE_NAME
     if candidate.exists():
-        return load_config(candidate)
+        return load_config(candidate, mode)
+    name = active_mode(mode)
+    if name is not None:
+        message = f"mode '{name}' (${MODE_ENV}) is set but there is no {CONFIG_FILE_NAME}"
+        raise DefinitionErrors([DefinitionError(message, Location(str(candidate)))])
     config = DataductConfig()
     config._path = str(candidate)
     return config

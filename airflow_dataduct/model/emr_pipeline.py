@@ -36,9 +36,9 @@ def load_cql_tables(draft: _Draft, config: DataductConfig, error: ErrorFn) -> No
     """Parse the step's CQL files and check that its local scripts exist."""
     for key in getattr(draft.params, "cql_keys", ()):
         relative = getattr(draft.params, key)
-        path = config.base_dir / relative
         at = (*draft.at, key)
         try:
+            path = config.resource(relative)
             draft.cql_tables[key] = parse_cql_file(path)
         except FileNotFoundError:
             error(f"{key}: CQL file '{relative}' not found ({path})", at, key)
@@ -47,7 +47,11 @@ def load_cql_tables(draft: _Draft, config: DataductConfig, error: ErrorFn) -> No
     for key in getattr(draft.params, "script_keys", ()):
         relative = getattr(draft.params, key)
         if relative and not relative.startswith("s3://"):
-            path = config.base_dir / relative
+            try:
+                path = config.resource(relative)
+            except ValueError as exc:
+                error(f"{key}: {exc}", (*draft.at, key), key)
+                continue
             if not path.is_file():
                 error(f"{key}: script '{relative}' not found ({path})", (*draft.at, key), key)
 

@@ -72,5 +72,8 @@ def parse_load_flags(arguments: Any) -> LoadRunnerFlags:
     return LoadRunnerFlags(**values)
 
 
-LoadRunnerArguments = Annotated[LoadRunnerFlags, BeforeValidator(parse_load_flags)]
+LoadRunnerArguments = Annotated[
+    LoadRunnerFlags,
+    BeforeValidator(parse_load_flags, json_schema_input_type=str | list[str | int | float]),
+]
 """A step key holding load runner flags (default: none)."""

@@ -50,12 +50,20 @@ class PipelineKeys(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$", max_length=200)]
+    """The dag_id (prefixed by ``defaults.name_prefix``)."""
     frequency: str = "one-time"
+    """How often the pipeline runs (UTC)."""
     load_time: str | int | None = None
+    """Time of day of the runs, ``"HH:MM"`` UTC; default ``defaults.load_time``."""
     description: str | None = None
+    """Shown on the DAG's page."""
     topic_arn: SnsArn | None = None
+    """SNS topic of this pipeline's failure alerts."""
     max_retries: Annotated[int, Field(ge=0, le=100)] | None = None
-    schedule_on_tables: Annotated[list[TableName], BeforeValidator(as_list)] = []
+    """Retries of every task; default ``defaults.retries``."""
+    schedule_on_tables: Annotated[
+        list[TableName], BeforeValidator(as_list, json_schema_input_type=str | list[str])
+    ] = []
     """Run when these warehouse tables were written by another pipeline (Airflow assets)."""
     ec2_resource_config: dict[str, Any] | None = None
     emr_cluster_config: EmrClusterConfig | None = None
@@ -107,6 +115,8 @@ class Pipeline:
     """``output_node`` names of transforms, to the step that writes them."""
     emr_cluster: EmrCluster | None = None
     """The one EMR cluster of each run, shared by its EMR steps; None without EMR steps."""
+    declared_frequency: str = ""
+    """The file's ``frequency``; ``schedule.frequency`` differs under ``frequency_override``."""
 
     def step(self, name: str) -> StepSpec:
         """The step called ``name``."""
@@ -197,8 +207,9 @@ class _PipelineReader:
             self.error(f"frequency '{keys.frequency}' is not supported{hint}", ("frequency",))
             return None
         load_time = keys.load_time if keys.load_time is not None else self.config.defaults.load_time
+        frequency = self.config.defaults.frequency_override or keys.frequency
         try:
-            schedule = parse_schedule(keys.frequency, load_time)
+            schedule = parse_schedule(frequency, load_time)
         except ValueError as exc:
             self.error(str(exc), ("load_time",), "load_time")
             return None
@@ -326,7 +337,11 @@ class _PipelineReader:
             if relative is None:
                 continue
             at = (*draft.at, key)
-            path = self.config.base_dir / relative
+            try:
+                path = self.config.resource(relative)
+            except ValueError as exc:  # an environment variable that is not set
+                self.error(f"{key}: {exc}", at, key)
+                continue
             try:
                 draft.tables[key] = TABLES.get(path)
             except FileNotFoundError:
@@ -335,7 +350,11 @@ class _PipelineReader:
                 self.error(f"{key}: table definition '{relative}' does not parse: {exc}", at, key)
         for key in draft.params.file_keys:
             relative = getattr(draft.params, key, None)
-            path = self.config.base_dir / relative if relative is not None else None
+            try:
+                path = self.config.resource(relative) if relative is not None else None
+            except ValueError as exc:
+                self.error(f"{key}: {exc}", (*draft.at, key), key)
+                continue
             if path is not None and not path.is_file():
                 at = (*draft.at, key)
                 self.error(f"{key}: file '{relative}' not found ({path})", at, key)
@@ -387,6 +406,7 @@ class _PipelineReader:
             execution_timeout=timeout,
             emr_cluster=cluster,
             output_nodes=dict(self.output_nodes),
+            declared_frequency=keys.frequency,
         )
 
 

@@ -44,6 +44,9 @@ class CreateLoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
     :param iam_role: the IAM role ARN Redshift uses to reach S3 (``warehouse.iam_role``);
         None (the default): the keys of ``aws_conn_id``, resolved on the worker and shown as
         ``<from connection>`` in the rendered SQL. Unused on PostgreSQL.
+    :param s3_region: the staging bucket's AWS region (``staging.region``), written as
+        ``REGION`` on the Redshift statement when the bucket is not in the cluster's region;
+        None: the cluster's own region.
     :param copy_options: Redshift COPY options from the load runner's ``script_arguments``;
         None (the default): the standard options. On PostgreSQL, options that change how the
         files are read fail the step; ``MAXERROR`` and ``ACCEPTINVCHARS`` are logged and

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import sqlparse
 
 from airflow_dataduct.sql.identifiers import Dialect
+from airflow_dataduct.tables.comments import strip_comments
 
 _TRANSACTION_CONTROL = re.compile(
     r"(?is)^(BEGIN|START\s+TRANSACTION|COMMIT|END)(\s+(WORK|TRANSACTION))?$"
@@ -24,14 +25,23 @@ _LITERALS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$([A-Za-z_]*)\$.*?\
 
 
 def split_statements(sql: str) -> list[str]:
-    """The statements of a script, comments removed, without BEGIN/COMMIT/END and ``;``."""
-    text = sqlparse.format(sql, strip_comments=True)
+    """The statements of a script, comments removed (block comments nest, as in Redshift and
+    Dataduct; sqlparse's do not), without BEGIN/COMMIT/END and ``;``."""
+    text = strip_comments(sql)
     statements = []
     for raw in sqlparse.split(text):
         statement = raw.strip().rstrip(";").strip()
         if statement and not _TRANSACTION_CONTROL.match(statement):
             statements.append(statement)
     return statements
+
+
+def one_statement(sql: str, key: str) -> None:
+    """Raise ValueError unless ``sql`` holds exactly one statement (a SELECT is expected)."""
+    count = len(split_statements(sql))
+    if count != 1:
+        found = "none" if count == 0 else f"{count} statements"
+        raise ValueError(f"{key}: expected one SELECT statement, found {found}")
 
 
 def placeholder_count(statement: str) -> int:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from airflow_dataduct.errors import DefinitionError, Location
+from airflow_dataduct.tables.comments import block_comment_end
 from airflow_dataduct.tables.model import Column, ForeignKey, Table
 
 __all__ = ["parse_table_file", "parse_table_sql"]
@@ -31,12 +32,13 @@ __all__ = ["parse_table_file", "parse_table_sql"]
 _TOKEN_RE = re.compile(
     r"""
     (?P<ws>\s+)
-  | (?P<comment>--[^\n]*|/\*.*?\*/)
+  | (?P<comment>--[^\n]*)
+  | (?P<block>/\*)
   | (?P<ident>"(?:[^"]|"")*"|`(?:[^`]|``)*`)
   | (?P<string>'(?:[^'\\]|''|\\.)*')
   | (?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<word>\#?[^\W\d][\w$]*)
-  | (?P<unterminated>["'`]|/\*)
+  | (?P<unterminated>["'`])
   | (?P<op>::|\|\||<>|[<>!]=|.)
     """,
     re.VERBOSE | re.DOTALL,
@@ -107,6 +109,20 @@ _TYPE_ARGS: dict[str, tuple[int, bool]] = {  # type -> (max number of arguments,
     "BINARY VARYING": (1, True),
 }
 _DIST_STYLES = ("ALL", "EVEN", "KEY", "AUTO")
+_ENCODINGS = frozenset(
+    {"RAW", "AZ64", "BYTEDICT", "DELTA", "DELTA32K", "LZO", "MOSTLY8", "MOSTLY16", "MOSTLY32",
+     "RUNLENGTH", "TEXT255", "TEXT32K", "ZSTD"}
+)  # fmt: skip
+"""Redshift's column compression encodings (c_Compression_encodings)."""
+_COLLATIONS = ("CASE_SENSITIVE", "CS", "CASE_INSENSITIVE", "CI")
+_INTERVAL_UNITS: dict[str, tuple[str, ...]] = {  # leading field -> fields it may run TO
+    "YEAR": ("MONTH",),
+    "MONTH": (),
+    "DAY": ("HOUR", "MINUTE", "SECOND"),
+    "HOUR": ("MINUTE", "SECOND"),
+    "MINUTE": ("SECOND",),
+    "SECOND": (),
+}
 
 
 @dataclass(frozen=True)
@@ -149,12 +165,19 @@ def _tokens(sql: str, path: str) -> Iterator[_Token]:
         line = bisect.bisect_right(line_starts, start)
         return _Token(kind, sql[start:end], start, end, line, start - line_starts[line - 1] + 1)
 
-    for m in _TOKEN_RE.finditer(sql):
-        kind = m.lastgroup or "op"
+    pos = 0
+    while (m := _TOKEN_RE.match(sql, pos)) is not None:
+        kind, end = m.lastgroup or "op", m.end()
         if kind == "unterminated":
-            raise _error(_UNTERMINATED[m.group()], make(kind, m.start(), m.end()), path)
+            raise _error(_UNTERMINATED[m.group()], make(kind, m.start(), end), path)
+        if kind == "block":
+            end = block_comment_end(sql, m.start())
+            if end < 0:
+                raise _error(_UNTERMINATED["/*"], make(kind, m.start(), m.end()), path)
+            kind = "comment"
         if kind != "ws":
-            yield make(kind, m.start(), m.end())
+            yield make(kind, m.start(), end)
+        pos = end
     yield make("end", len(sql), len(sql))
 
 
@@ -226,6 +249,8 @@ class _ColumnSpec:
     identity_by_default: bool = False
     encoding: str | None = None
     references: tuple[str, str | None] | None = None
+    null_clause: str | None = None
+    """``NULL`` or ``NOT NULL`` when the column says one."""
 
 
 @dataclass
@@ -272,7 +297,7 @@ class _Parser:
             "PRIMARY": self._attr_primary_key,
             "UNIQUE": self._attr_unique,
             "REFERENCES": self._attr_references,
-            "COLLATE": self._attr_skip_name,
+            "COLLATE": self._attr_collate,
             "CONSTRAINT": self._attr_skip_name,
         }
         self.table_attrs: dict[str, Callable[[_Token], None]] = {
@@ -476,6 +501,8 @@ class _Parser:
             return "DOUBLE PRECISION"
         if word in ("TIME", "TIMESTAMP"):
             return word + self._time_zone_suffix(word)
+        if word == "INTERVAL":
+            return self._interval_type()
         if word in ("CHAR", "CHARACTER", "BINARY") and self._accept("VARYING"):
             word += " VARYING"
         if word in _TYPE_ARGS:
@@ -484,6 +511,17 @@ class _Parser:
             f"expected a Redshift data type for column '{column}', found unknown type '{tok.text}'",
             tok,
         )
+
+    def _interval_type(self) -> str:
+        """``INTERVAL YEAR [TO MONTH] | MONTH | DAY|HOUR|MINUTE [TO ...] | SECOND [(p)]``."""
+        first = self._expect_one_of(tuple(_INTERVAL_UNITS), "after INTERVAL").upper
+        text, last = f"INTERVAL {first}", first
+        if _INTERVAL_UNITS[first] and self._accept("TO"):
+            last = self._expect_one_of(_INTERVAL_UNITS[first], f"after INTERVAL {first} TO").upper
+            text += f" TO {last}"
+        if last == "SECOND":
+            text += self._type_args("INTERVAL", 1, False)
+        return text
 
     def _time_zone_suffix(self, word: str) -> str:
         """``TZ`` for ``WITH TIME ZONE``, nothing for ``WITHOUT TIME ZONE`` or no clause."""
@@ -518,10 +556,22 @@ class _Parser:
 
     def _attr_not_null(self, spec: _ColumnSpec, tok: _Token) -> None:
         self._expect("NULL", "after NOT")
+        self._null_clause(spec, "NOT NULL", tok)
         spec.nullable = False
 
     def _attr_null(self, spec: _ColumnSpec, tok: _Token) -> None:
+        self._null_clause(spec, "NULL", tok)
         spec.nullable = True
+
+    def _null_clause(self, spec: _ColumnSpec, clause: str, tok: _Token) -> None:
+        if spec.null_clause is not None and spec.null_clause != clause:
+            raise self._error(
+                f"column '{spec.name}' is declared both {spec.null_clause} and {clause}", tok
+            )
+        spec.null_clause = clause
+
+    def _attr_collate(self, spec: _ColumnSpec, tok: _Token) -> None:
+        self._expect_one_of(_COLLATIONS, "after COLLATE")
 
     def _attr_default(self, spec: _ColumnSpec, tok: _Token) -> None:
         """``DEFAULT <expr>``: tokens up to ``,``/``)`` or the next column attribute."""
@@ -559,6 +609,12 @@ class _Parser:
         if enc.kind != "word":
             raise self._error(
                 f"expected a compression encoding after ENCODE, found {_describe(enc)}", enc
+            )
+        if enc.upper not in _ENCODINGS:
+            raise self._error(
+                f"expected a Redshift compression encoding after ENCODE "
+                f"({', '.join(sorted(_ENCODINGS))}), found '{enc.text}'",
+                enc,
             )
         spec.encoding = self._next().upper
 

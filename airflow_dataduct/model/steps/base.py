@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from airflow_dataduct.model.paths import expand_path
 from airflow_dataduct.model.schedule import parse_duration
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def _as_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-NameList = Annotated[list[str], BeforeValidator(_as_list)]
+NameList = Annotated[list[str], BeforeValidator(_as_list, json_schema_input_type=str | list[str])]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$", max_length=200)]
 OutputPath = Annotated[str, Field(pattern=r"^s3://[a-z0-9][a-z0-9.\-]{1,62}(/.*)?$")]
 """Dataduct's ``output_path``: an S3 folder that also receives a step's staged output."""
@@ -50,7 +51,9 @@ def _argument_text(value: Any) -> Any:
     return str(value) if isinstance(value, (int, float)) else value
 
 
-ScriptArguments = list[Annotated[str, BeforeValidator(_argument_text)]]
+ScriptArguments = list[
+    Annotated[str, BeforeValidator(_argument_text, json_schema_input_type=str | int | float | bool)]
+]
 
 
 class StepParams(BaseModel):
@@ -63,13 +66,24 @@ class StepParams(BaseModel):
     )
 
     step_type: str
+    """The kind of step (``extract-rds``, ``upsert``, ...)."""
     name: Identifier | None = None
+    """The task id; default ``<DataductClassName><n>`` as in Dataduct."""
     description: str | None = None
+    """Free text, shown in the DAG's docs."""
     depends_on: NameList = []
+    """Step name(s) that must succeed first (defined above this step)."""
     input_node: str | dict[str, str] | list[str] | None = None
+    """The step (or output node) whose staged data this step reads; a ``{step: subdir}`` map
+    for several; ``[]`` for none."""
     input_path: str | None = None
+    """An ``s3://`` URI read instead of an earlier step's output."""
     max_retries: Annotated[int, Field(ge=0, le=100)] | None = None
-    execution_timeout: Annotated[dt.timedelta, BeforeValidator(parse_duration)] | None = None
+    """Retries of this step's task; default the pipeline's ``max_retries``."""
+    execution_timeout: (
+        Annotated[dt.timedelta, BeforeValidator(parse_duration, json_schema_input_type=str | int)]
+        | None
+    ) = None
     """Fail a try that runs longer: ``"2 Hours"``, ``"30 Minutes"`` or minutes."""
 
     table_keys: ClassVar[tuple[str, ...]] = ()
@@ -121,7 +135,10 @@ def missing_file(
     """``[(key, message)]`` when the file (or folder) ``relative`` to ``base_dir`` is missing."""
     if relative is None:
         return []
-    path = base_dir / relative
+    try:
+        path = base_dir / expand_path(relative)
+    except ValueError as exc:
+        return [(key, f"{key}: {exc}")]
     if path.is_dir() if folder else path.is_file():
         return []
     what = "folder" if folder else "file"
@@ -129,7 +146,11 @@ def missing_file(
 
 
 QaArguments = Annotated[
-    ScriptArguments, BeforeValidator(lambda v: [v] if isinstance(v, (str, int, float)) else v)
+    ScriptArguments,
+    BeforeValidator(
+        lambda v: [v] if isinstance(v, (str, int, float)) else v,
+        json_schema_input_type=str | int | float | list[str | int | float | bool],
+    ),
 ]
 """One argument or a list of them."""
 

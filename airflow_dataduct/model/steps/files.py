@@ -184,7 +184,9 @@ DEFAULT_DEPENDENCY_TIMEOUT = 6 * 3600
 (6 hours) was the only bound on its poller."""
 
 
-PipelineNames = Annotated[list[Identifier], BeforeValidator(as_list)]
+PipelineNames = Annotated[
+    list[Identifier], BeforeValidator(as_list, json_schema_input_type=str | list[str])
+]
 RefreshRate = Annotated[int, Field(ge=1, le=86_400)]
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -206,7 +208,9 @@ def _day_or_template(value: Any) -> Any:
     )
 
 
-DayOrTemplate = Annotated[dt.date | str, BeforeValidator(_day_or_template)]
+DayOrTemplate = Annotated[
+    dt.date | str, BeforeValidator(_day_or_template, json_schema_input_type=str)
+]
 
 DEPENDENCY_FLAGS: dict[str, str | None] = {
     "--dependencies": "dependent_pipelines",

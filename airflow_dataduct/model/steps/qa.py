@@ -14,6 +14,7 @@ from airflow_dataduct.model.steps.base import (
     exactly_one,
 )
 from airflow_dataduct.sql.column_check import select_item_count
+from airflow_dataduct.sql.script import one_statement
 from airflow_dataduct.types import SnsArn
 
 if TYPE_CHECKING:
@@ -49,6 +50,9 @@ class CountCheckParams(QaLogParams):
 
     @model_validator(mode="after")
     def _one_each(self) -> CountCheckParams:
+        for key in ("source_sql", "source_count_sql", "destination_sql"):
+            if getattr(self, key) is not None:
+                one_statement(getattr(self, key), key)
         exactly_one(self, "source_sql", "source_table_name", "source_count_sql")
         exactly_one(
             self, "destination_sql", "destination_table_name", "destination_table_definition"
@@ -75,6 +79,9 @@ class ColumnCheckParams(QaLogParams):
     @model_validator(mode="after")
     def _one_destination(self) -> ColumnCheckParams:
         exactly_one(self, "destination_table_definition", "destination_sql")
+        for key in ("source_sql", "destination_sql"):
+            if getattr(self, key) is not None:
+                one_statement(getattr(self, key), key)
         if self.destination_sql is not None and select_item_count(self.destination_sql) < 2:
             raise ValueError(
                 "destination_sql must select the key column(s) first and one value column last"

@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
 from airflow_dataduct.model.load_runner import LoadRunnerArguments, LoadRunnerFlags
+from airflow_dataduct.model.paths import expand_path
 from airflow_dataduct.model.steps.base import (
     Identifier,
     NonEmpty,
@@ -18,10 +20,11 @@ from airflow_dataduct.model.steps.base import (
     ScriptArguments,
     StepParams,
     exactly_one,
+    missing_file,
 )
 from airflow_dataduct.sql.history import history_problems
 from airflow_dataduct.sql.load_modes import insert_select_sql, placeholder_marks
-from airflow_dataduct.sql.script import placeholder_count, split_statements
+from airflow_dataduct.sql.script import one_statement, placeholder_count, split_statements
 from airflow_dataduct.sql.upsert import upsert_problems
 from airflow_dataduct.types import MAX_SPLITS
 
@@ -83,6 +86,8 @@ class UpsertParams(StepParams):
     @model_validator(mode="after")
     def _one_source(self) -> UpsertParams:
         exactly_one(self, "source", "sql", "script")
+        if self.sql is not None:
+            one_statement(self.sql, "sql")
         if self.script_arguments and self.source is not None:
             raise ValueError("script_arguments needs a 'sql' or 'script' source to bind to")
         if self.sql is not None and self.script_arguments:
@@ -93,6 +98,17 @@ class UpsertParams(StepParams):
                     f"has {found} %s placeholder(s)"
                 )
         return self
+
+    def check_resources(self, base_dir: Path) -> list[tuple[str, str]]:
+        """The ``script`` file is the source SELECT: exactly one statement."""
+        if self.script is None or missing_file(base_dir, "script", self.script):
+            return []  # a missing file is reported through file_keys
+        path = base_dir / expand_path(self.script)
+        try:
+            one_statement(path.read_text(encoding="utf-8"), f"script '{self.script}'")
+        except (OSError, ValueError) as exc:
+            return [("script", str(exc))]
+        return []
 
     def check_tables(self, tables: dict[str, Table]) -> list[tuple[str, str]]:
         problems = super().check_tables(tables)
@@ -255,7 +271,12 @@ class LoadRedshiftParams(StepParams):
     insert_mode: InsertMode = "TRUNCATE"
     max_errors: Annotated[int, Field(ge=0, le=100_000)] = 0
     replace_invalid_char: (
-        Annotated[str, BeforeValidator(_unquote_char), Field(min_length=1, max_length=1)] | None
+        Annotated[
+            str,
+            BeforeValidator(_unquote_char, json_schema_input_type=str),
+            Field(min_length=1, max_length=1),
+        ]
+        | None
     ) = None
     compression: Literal["gzip", "bzip2", "lzo"] | None = None
 

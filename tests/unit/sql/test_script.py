@@ -1,5 +1,7 @@
 """What the server receives for statements run with parameters, through each dialect's own
-driver conversion; and user scripts kept transaction-safe on Redshift."""
+driver conversion; and user scripts kept transaction-safe on Redshift.
+
+SQL text users write: nested block comments removed whole, as Redshift and Dataduct read them."""
 
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ from airflow_dataduct.sql.identifiers import Dialect
 from airflow_dataduct.sql.script import (
     bind_arguments,
     driver_sql,
+    one_statement,
     split_statements,
     transaction_safe,
 )
+from airflow_dataduct.tables.comments import strip_comments
 
 
 def psycopg_server_text(sql: str, params: tuple[object, ...]) -> str:
@@ -95,3 +99,29 @@ def test_statements_that_commit_or_fail_in_a_redshift_transaction_are_refused(
     with pytest.raises(ValueError, match="cannot run inside a transaction on Redshift"):
         transaction_safe(statement, Dialect.REDSHIFT)
     assert transaction_safe(statement, Dialect.POSTGRES) == statement
+
+
+def test_a_nested_block_comment_is_removed_whole() -> None:
+    sql = "/* a /* b */ c */ DELETE FROM t; /* x /* y /* z */ */ */ INSERT INTO t VALUES (1);"
+    assert split_statements(sql) == ["DELETE FROM t", "INSERT INTO t VALUES (1)"]
+
+
+def test_comment_marks_inside_quotes_are_text() -> None:
+    sql = "SELECT '/* not', \"--col\", $$ /* body $$, $f$ -- x $f$ FROM t -- gone\n;"
+    assert split_statements(sql) == [
+        "SELECT '/* not', \"--col\", $$ /* body $$, $f$ -- x $f$ FROM t"
+    ]
+
+
+def test_an_unterminated_block_comment_runs_to_the_end() -> None:
+    assert strip_comments("SELECT 1 /* open /* */") == "SELECT 1  "
+
+
+@pytest.mark.parametrize("sql", ["SELECT 1; SELECT 2", "/* x */ ;; -- none\n"])
+def test_one_statement_refuses_none_or_several(sql: str) -> None:
+    with pytest.raises(ValueError, match="sql: expected one SELECT statement"):
+        one_statement(sql, "sql")
+
+
+def test_one_statement_accepts_a_select_with_comments_and_semicolons() -> None:
+    one_statement("/* a /* b */ c */ SELECT 1;\n;-- done", "sql")
