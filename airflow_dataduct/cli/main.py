@@ -1,4 +1,4 @@
-"""``airflow-dataduct``: check definitions without Airflow running (for pull-request gates)."""
+"""``airflow-dataduct``: set up a DAGs folder, check definitions without Airflow running."""
 
 from __future__ import annotations
 
@@ -69,12 +69,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from airflow_dataduct.cli.database import add_parser as add_database_parser
 
     add_database_parser(commands)
+    from airflow_dataduct.cli.init import add_parser as add_init_parser  # as the others above
+
+    add_init_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "validate":
         return validate(args.paths, args.format)
     if args.command in PIPELINE_COMMANDS:
         return int(args.handler(args))
-    if args.command == "database":
+    if args.command in ("database", "init"):
         return int(args.handler(args))
     return 2  # pragma: no cover - argparse enforces the choices
 
