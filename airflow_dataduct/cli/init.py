@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-TEMPLATES = ("airflow_dataduct.cli", "templates/init")
+TEMPLATES = ("airflow_dataduct.cli", "init-templates")
+"""(package, folder): a folder name that is no Python package name, so it stays data."""
 EXISTS = 1
 
 

@@ -96,5 +96,5 @@ def test_every_template_is_declared_package_data() -> None:
     setup.read(Path(__file__).resolve().parents[2] / "setup.cfg")
     patterns = setup["options.package_data"]["airflow_dataduct"].split()
     for relative, _ in template_files():
-        path = f"cli/templates/init/{relative}"
+        path = f"cli/init-templates/{relative}"
         assert any(fnmatch(path, p) and p.count("/") == path.count("/") for p in patterns), path
