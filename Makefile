@@ -36,6 +36,7 @@ demo: install
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	@# Not --quiet: it hides the warnings that --strict turns into a failure (mkdocs 1.6).
 	$(BIN)/mkdocs build --strict --site-dir .local/site
 	$(BIN)/python -m pytest
@@ -46,7 +47,9 @@ docs: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check airflow_dataduct dags devstack
+	$(BIN)/ruff format --check airflow_dataduct tests dags devstack benchmarks
+	@# The layering (.importlinter); import cycles are refused by tests/unit/test_architecture.py.
+	$(BIN)/lint-imports
 
 stack-up: install
 	$(BIN)/python -m devstack up

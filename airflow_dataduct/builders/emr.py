@@ -76,9 +76,11 @@ def _group(
     """The ``add_step`` + ``watch_step`` task group of one EMR step."""
     cluster = ctx.pipeline.emr_cluster
     assert cluster is not None, "validated: a pipeline with EMR steps has a cluster"
-    from airflow.providers.amazon.aws.sensors.emr import EmrStepSensor
+    from airflow.providers.amazon.aws.sensors.emr import (
+        EmrStepSensor,  # deferred: parse time
+    )
 
-    from airflow_dataduct.operators.emr import DataductEmrAddStepsOperator
+    from airflow_dataduct.operators.emr import DataductEmrAddStepsOperator  # deferred: parse time
 
     common = ctx.task_kwargs(step)
     common.pop("task_id")
@@ -148,7 +150,7 @@ def _script_uri(ctx: BuildContext, step: StepSpec, path: str) -> tuple[str, list
 
 
 def build_emr_streaming(ctx: BuildContext, step: StepSpec, params: EmrStreamingParams) -> TaskGroup:
-    """Hadoop streaming in Dataduct's Hadoop 2 form (spec §3.21)."""
+    """Hadoop streaming in Dataduct's Hadoop 2 form (docs/steps.md)."""
     scripts = [params.mapper, *([params.reducer] if params.reducer else [])]
     located = [_script_uri(ctx, step, s) for s in scripts]
     args = ["hadoop-streaming", *params.hadoop_params]
@@ -174,7 +176,7 @@ def add_emr_cluster(ctx: BuildContext, tasks: dict[str, Any]) -> None:
     emr_steps = [s for s in ctx.pipeline.steps if s.step_type in EMR_STEP_TYPES]
     if cluster is None or not emr_steps:
         return
-    from airflow.providers.amazon.aws.operators.emr import (
+    from airflow.providers.amazon.aws.operators.emr import (  # deferred: parse time
         EmrCreateJobFlowOperator,
         EmrTerminateJobFlowOperator,
     )

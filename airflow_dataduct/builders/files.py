@@ -7,8 +7,10 @@ import datetime as dt
 
 from airflow.sdk import BaseOperator
 
+from airflow_dataduct.builders.emr import output_uri
 from airflow_dataduct.builders.registry import BuildContext
 from airflow_dataduct.model.pipeline import StepSpec
+from airflow_dataduct.model.steps.emr import EMR_STEP_TYPES
 from airflow_dataduct.model.steps.files import (
     ExtractLocalParams,
     ExtractS3Params,
@@ -57,8 +59,6 @@ def _program(ctx: BuildContext, params: TransformParams) -> dict[str, str | None
 
 def _input_location(ctx: BuildContext, source: str) -> str:
     """A staging prefix, or the ``s3://`` output of an EMR step (a plain prefix, no manifest)."""
-    from airflow_dataduct.builders.emr import output_uri
-    from airflow_dataduct.model.steps.emr import EMR_STEP_TYPES
 
     producer = ctx.pipeline.output_nodes.get(source)
     node = source if producer else None

@@ -64,7 +64,7 @@ def check_program_task(
 
 
 def _column_check_arguments(params: ColumnCheckParams, table: Table | None) -> list[str]:
-    """Dataduct's column-check program arguments (its SQL forms, spec §3.19)."""
+    """Dataduct's column-check program arguments (its SQL forms, docs/steps.md)."""
     if table is not None:
         destination = dataduct_destination_sql(table)
         keys = [i for i, c in enumerate(table.columns) if c.name in table.primary_key]

@@ -99,7 +99,7 @@ def build_count_check(ctx: BuildContext, step: StepSpec, params: CountCheckParam
 
 
 def _count_check_arguments(params: CountCheckParams, table: Table | None) -> list[str]:
-    """Dataduct's count-check program arguments (its SQL forms, spec §3.18)."""
+    """Dataduct's count-check program arguments (its SQL forms, docs/steps.md)."""
     destination = dataduct_count_sql(
         sql=params.destination_sql,
         table_name=table.full_name if table is not None else params.destination_table_name,

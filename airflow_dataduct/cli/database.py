@@ -79,7 +79,9 @@ def database_script(
 
 
 def _read_tables(paths: Sequence[str]) -> list[Table]:
-    from airflow_dataduct.tables.ddl import parse_table_file
+    from airflow_dataduct.tables.ddl import (
+        parse_table_file,  # deferred: CLI start-up time
+    )
 
     tables, errors = [], []
     for path in paths:
@@ -121,7 +123,9 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the script, or run it in one transaction; 1 on any error."""
-    from airflow_dataduct.factory.definitions import open_definitions
+    from airflow_dataduct.factory.definitions import (
+        open_definitions,  # deferred: CLI start-up time
+    )
 
     try:
         config = open_definitions(args.definitions)
@@ -139,7 +143,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _execute(args: argparse.Namespace, config: Any, tables: list[Table]) -> int:
-    from airflow_dataduct.connections.warehouse import Warehouse
+    from airflow_dataduct.connections.warehouse import (
+        Warehouse,  # deferred: CLI start-up time
+    )
 
     warehouse = Warehouse(config.warehouse.conn_id, config.warehouse.search_path)
     if args.dialect and Dialect(args.dialect) is not warehouse.dialect:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import graphlib
 import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from airflow_dataduct.errors import DefinitionError, DefinitionErrors
+from airflow_dataduct.errors import DefinitionError, DefinitionErrors, Location
+from airflow_dataduct.sql.identifiers import Dialect
 
 PIPELINE_COMMANDS = ("render", "graph", "new")
 DEFAULT_DEFINITIONS = "dag_definitions"
@@ -64,10 +66,18 @@ def _pipeline_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_pipeline_dag(pipeline: str, definitions: str) -> tuple[Any, Any]:
     """(Pipeline, DAG) of a pipeline name or file; DefinitionErrors when it is broken."""
-    from airflow_dataduct.factory.dag import build_dag
-    from airflow_dataduct.factory.definitions import open_definitions
-    from airflow_dataduct.factory.loader import scan
-    from airflow_dataduct.model.pipeline import read_pipeline
+    from airflow_dataduct.factory.dag import (
+        build_dag,  # deferred: CLI start-up time
+    )
+    from airflow_dataduct.factory.definitions import (
+        open_definitions,  # deferred: CLI start-up time
+    )
+    from airflow_dataduct.factory.loader import (
+        scan,  # deferred: CLI start-up time
+    )
+    from airflow_dataduct.model.pipeline import (
+        read_pipeline,  # deferred: CLI start-up time
+    )
 
     path = Path(pipeline)
     if path.suffix in (".yaml", ".yml") and path.is_file():
@@ -88,7 +98,6 @@ def load_pipeline_dag(pipeline: str, definitions: str) -> tuple[Any, Any]:
 
 
 def _location(path: str) -> Any:
-    from airflow_dataduct.errors import Location
 
     return Location(path)
 
@@ -96,7 +105,9 @@ def _location(path: str) -> Any:
 def render_context(dag: Any, task: Any, day: dt.date | None) -> dict[str, Any]:
     """The template context of the run whose data interval starts on ``day`` at the load time
     (Dataduct's ``@scheduledStartTime``), built without a metadata database."""
-    from airflow.timetables.base import TimeRestriction
+    from airflow.timetables.base import (
+        TimeRestriction,  # deferred: CLI start-up time
+    )
 
     start = dag.start_date
     if day is not None:
@@ -130,7 +141,6 @@ def render_context(dag: Any, task: Any, day: dt.date | None) -> dict[str, Any]:
 
 def rendered_fields(dag: Any, task: Any, dialect: str, day: dt.date | None) -> dict[str, Any]:
     """The task's templated fields, prepared for ``dialect`` and rendered for ``day``."""
-    from airflow_dataduct.sql.identifiers import Dialect
 
     if hasattr(task, "prepare_sql"):
         task.prepare_sql(Dialect(dialect))
@@ -169,7 +179,6 @@ def render_command(args: argparse.Namespace) -> int:
 
 def ordered_tasks(dag: Any) -> list[Any]:
     """The DAG's tasks, upstream before downstream, ties in definition order."""
-    import graphlib
 
     order = {task_id: i for i, task_id in enumerate(dag.task_dict)}
     sorter = graphlib.TopologicalSorter(
@@ -279,7 +288,9 @@ CREATE TABLE staging.{node} (
 
 
 def new_command(args: argparse.Namespace) -> int:
-    from airflow_dataduct.factory.definitions import open_definitions
+    from airflow_dataduct.factory.definitions import (
+        open_definitions,  # deferred: CLI start-up time
+    )
 
     name = args.name
     if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,200}", name):

@@ -35,10 +35,14 @@ def warehouse_hook(conn_id: str, search_path: list[str] | tuple[str, ...] = ()) 
     """A hook to the warehouse; its sessions get ``search_path`` when one is configured."""
     dialect = warehouse_dialect(conn_id)
     if dialect is Dialect.REDSHIFT:
-        from airflow.providers.amazon.aws.hooks.redshift_sql import RedshiftSQLHook
+        from airflow.providers.amazon.aws.hooks.redshift_sql import (
+            RedshiftSQLHook,  # deferred: start-up time
+        )
 
         return RedshiftSQLHook(redshift_conn_id=conn_id)
-    from airflow.providers.postgres.hooks.postgres import PostgresHook
+    from airflow.providers.postgres.hooks.postgres import (
+        PostgresHook,  # deferred: start-up time
+    )
 
     options = f"-c search_path={','.join(search_path)}" if search_path else None
     return PostgresHook(postgres_conn_id=conn_id, options=options)
@@ -54,11 +58,13 @@ def source_hook(conn_id: str, database: str | None = None) -> DbApiHook:
     """A DB-API hook for a source connection; ``database`` overrides the connection's own."""
     connection = BaseHook.get_connection(conn_id)
     if connection.conn_type in POSTGRES_TYPES:
-        from airflow.providers.postgres.hooks.postgres import PostgresHook
+        from airflow.providers.postgres.hooks.postgres import (
+            PostgresHook,  # deferred: start-up time
+        )
 
         return PostgresHook(postgres_conn_id=conn_id, database=database)
     if connection.conn_type in MYSQL_TYPES:
-        from airflow_dataduct.sources.mysql import mysql_hook
+        from airflow_dataduct.connections.mysql import mysql_hook  # deferred: MySQLdb start-up
 
         return mysql_hook(conn_id, database)
     hook_params = {"schema": database} if database else {}
@@ -70,13 +76,17 @@ def source_hook(conn_id: str, database: str | None = None) -> DbApiHook:
 
 def is_postgres(hook: DbApiHook) -> bool:
     """Whether ``hook`` talks to PostgreSQL (and so can stream with COPY)."""
-    from airflow.providers.postgres.hooks.postgres import PostgresHook
+    from airflow.providers.postgres.hooks.postgres import (
+        PostgresHook,  # deferred: start-up time
+    )
 
     return isinstance(hook, PostgresHook)
 
 
 def is_mysql(hook: DbApiHook) -> bool:
     """Whether ``hook`` talks to MySQL or MariaDB (and so streams with a server-side cursor)."""
-    from airflow.providers.mysql.hooks.mysql import MySqlHook
+    from airflow.providers.mysql.hooks.mysql import (
+        MySqlHook,  # deferred: start-up time
+    )
 
     return isinstance(hook, MySqlHook)

@@ -15,7 +15,9 @@ def redshift_credentials(iam_role: str | None, aws_conn_id: str) -> RedshiftCred
     """The configured IAM role, else the AWS connection's keys (resolved where the task runs)."""
     if iam_role:
         return RedshiftCredentials(iam_role=iam_role)
-    from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+    from airflow.providers.amazon.aws.hooks.base_aws import (
+        AwsBaseHook,  # deferred: start-up time
+    )
 
     creds = AwsBaseHook(aws_conn_id=aws_conn_id, client_type="s3").get_credentials()
     return RedshiftCredentials(

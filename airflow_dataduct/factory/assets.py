@@ -39,7 +39,9 @@ def table_uri(conn_id: str, table: str) -> str:
 def table_asset(conn_id: str, table: str) -> Asset:
     """The Airflow Asset of a warehouse table (shared: assets are immutable, and building one
     normalises its URI, which is slow over hundreds of pipelines)."""
-    from airflow.sdk import Asset
+    from airflow.sdk import (
+        Asset,  # deferred: parse time
+    )
 
     return Asset(name=table.lower(), uri=table_uri(conn_id, table), group="warehouse")
 
@@ -65,6 +67,8 @@ def step_outlets(conn_id: str, step: StepSpec) -> list[Any]:
 
 def table_condition(conn_id: str, tables: tuple[str, ...]) -> Any:
     """Run when every table in ``tables`` was written since the last run."""
-    from airflow.sdk import AssetAll
+    from airflow.sdk import (
+        AssetAll,  # deferred: parse time
+    )
 
     return AssetAll(*(table_asset(conn_id, t) for t in tables))

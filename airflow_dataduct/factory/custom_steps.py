@@ -1,4 +1,4 @@
-"""Custom step types: a team adds (or overrides) a step type without forking (spec §3.23).
+"""Custom step types: a team adds (or overrides) a step type without forking (docs/steps.md).
 
 A custom step is a class with
 

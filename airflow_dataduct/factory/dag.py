@@ -30,7 +30,10 @@ def timetable(schedule: Schedule) -> Any:
     Cached: a cron timetable describes itself in English when built, which is slow, and
     timetables are immutable, so pipelines with the same schedule share one.
     """
-    from airflow.timetables.interval import CronDataIntervalTimetable, DeltaDataIntervalTimetable
+    from airflow.timetables.interval import (  # deferred: parse time
+        CronDataIntervalTimetable,
+        DeltaDataIntervalTimetable,
+    )
 
     if schedule.period is None:
         return "@once"

@@ -106,7 +106,7 @@ Grantee = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_$]*$", max_length=
 
 
 class Permission(_Section):
-    """One ``database.permissions`` entry: a privilege for a user or a group (spec §4.8)."""
+    """One ``database.permissions`` entry: a privilege for a user or a group."""
 
     permission: Privilege
     user: Grantee | None = None
@@ -166,7 +166,7 @@ class QaConfig(_Section):
 
 
 class EmrConfig(_Section):
-    """EMR defaults (Dataduct's ``emr`` section, §4.4, in modern terms); a pipeline's
+    """EMR defaults (Dataduct's ``emr`` section in modern terms); a pipeline's
     ``emr_cluster_config`` keys win over them."""
 
     aws_conn_id: ConnId = "aws_default"

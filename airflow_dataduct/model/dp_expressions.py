@@ -3,7 +3,7 @@
 Dataduct YAML carries DP expressions in paths, SQL and script arguments. They are translated
 once, when the pipeline is read, into the equivalent Airflow template, so the task renders them
 like any other templated field. ``@scheduledStartTime`` is the start of the DP period, which is
-Airflow's ``data_interval_start`` (spec §10; for a scheduled run also its ``logical_date``, and a
+Airflow's ``data_interval_start`` (for a scheduled run also its ``logical_date``, and a
 manual run covers the latest complete interval, so it gets the same value as the scheduled run
 of that interval); ``@scheduledEndTime`` is ``data_interval_end``; ``@actualStartTime`` is the
 task's start. A run without a data interval uses its ``run_after``. Joda-Time patterns become

@@ -1,4 +1,5 @@
-"""The pipeline's EMR cluster: ``emr_cluster_config`` (spec §1) merged over the config's ``emr``.
+"""The pipeline's EMR cluster: ``emr_cluster_config`` merged over the config's ``emr``
+(docs/emr.md).
 
 Dataduct's keys map onto a modern ``RunJobFlow`` request: instance groups for the master, core
 and (spot) task instances, an EMR release instead of an AMI/Hadoop version, Hive/Pig as

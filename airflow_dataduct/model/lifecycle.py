@@ -1,5 +1,5 @@
-"""Dataduct's ``bootstrap`` and ``teardown`` steps (spec §1, §4.9), before they become Airflow
-setup and teardown tasks.
+"""Dataduct's ``bootstrap`` and ``teardown`` steps (docs/pipelines.md), before they become
+Airflow setup and teardown tasks.
 
 A pipeline's own ``bootstrap``/``teardown`` replaces the config's default entirely. Steps from
 the config are located in the config file, so their errors point there.

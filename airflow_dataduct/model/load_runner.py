@@ -1,5 +1,5 @@
 """The flags of Dataduct's load runner, given as ``script_arguments`` of create-load-redshift
-and load-reload-pk (spec §3.8), parsed when the file is validated."""
+and load-reload-pk (docs/steps.md), parsed when the file is validated."""
 
 from __future__ import annotations
 

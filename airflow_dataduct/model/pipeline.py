@@ -6,18 +6,17 @@ Pure Python: no Airflow objects and no I/O beyond reading the YAML and the files
 from __future__ import annotations
 
 import datetime as dt
-import graphlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from airflow_dataduct.types import SnsArn
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from airflow_dataduct.errors import DefinitionError, DefinitionErrors, DpExpressionError, Location
 from airflow_dataduct.model.config import DataductConfig
 from airflow_dataduct.model.cql import CqlTable
 from airflow_dataduct.model.dp_expressions import translate_values
+from airflow_dataduct.model.edges import EdgeResolver, StepDraft, StepInput
 from airflow_dataduct.model.emr import EmrCluster, EmrClusterConfig
 from airflow_dataduct.model.emr_pipeline import check_emr, load_cql_tables
 from airflow_dataduct.model.lifecycle import RawStep, Sources, lifecycle_steps
@@ -35,6 +34,7 @@ from airflow_dataduct.model.validation import suggest, to_definition_errors
 from airflow_dataduct.model.yaml_source import SourceMap, load_yaml_text, read_definition
 from airflow_dataduct.tables.ddl import parse_table_file
 from airflow_dataduct.tables.model import Table
+from airflow_dataduct.types import SnsArn
 
 PIPELINE_SUFFIXES = (".yaml", ".yml")
 HOST_KEYS = ("host_name", "source_host")
@@ -45,7 +45,7 @@ TableName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A
 
 
 class PipelineKeys(BaseModel):
-    """The pipeline-level keys of a Dataduct YAML file (spec §1)."""
+    """The pipeline-level keys of a Dataduct YAML file (docs/pipelines.md)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -64,16 +64,6 @@ class PipelineKeys(BaseModel):
     time_delta: Any = None
     """Days (an int) or a duration (``"-2 days"``) added to the start; see parse_time_delta."""
     steps: list[Any]
-
-
-@dataclass(frozen=True)
-class StepInput:
-    """One input of a step: a step's (or an output node's) staged output (spec §2.3)."""
-
-    source: str
-    """A step name, or an ``output_node`` name of an earlier ``transform``."""
-    subdir: str | None = None
-    """With several inputs (an ``input_node`` map): the subdirectory it is staged into."""
 
 
 @dataclass(frozen=True)
@@ -123,24 +113,6 @@ class Pipeline:
         return next(s for s in self.steps if s.name == name)
 
 
-@dataclass
-class _StepDraft:
-    """A step while its file is being validated."""
-
-    index: int
-    step_type: str
-    params: StepParams
-    name: str = ""
-    tables: dict[str, Table] = field(default_factory=dict)
-    upstream: list[str] = field(default_factory=list)
-    input_step: str | None = None
-    inputs: list[Any] = field(default_factory=list)
-    at: tuple[Any, ...] = ()
-    """Key path of the step in its file."""
-    role: str = "main"
-    cql_tables: dict[str, CqlTable] = field(default_factory=dict)
-
-
 class TableCache:
     """Table definitions parsed once per process, keyed by path, size and modification time."""
 
@@ -167,6 +139,7 @@ class _PipelineReader:
         self.config = config
         self.errors: list[DefinitionError] = []
         self.source = SourceMap(path)
+        self.output_nodes: dict[str, str] = {}
 
     def error(
         self, message: str, key_path: tuple[Any, ...], key: str | None = None, at_key: bool = False
@@ -199,7 +172,9 @@ class _PipelineReader:
         lifecycle = lifecycle_steps(keys.bootstrap, keys.teardown, self.config)
         drafts = self._steps(keys.steps, lifecycle)
         if not self.errors:
-            self._resolve_edges(drafts)
+            edges = EdgeResolver(self.error, self.source.locate)
+            edges.resolve(drafts)
+            self.output_nodes = edges.output_nodes
         cluster = check_emr(keys.emr_cluster_config, drafts, self.config, self.error)
         if self.errors:
             raise DefinitionErrors(self.errors)
@@ -230,7 +205,7 @@ class _PipelineReader:
         return None if delta is None else self._shift(schedule, delta)
 
     def _time_delta(self, keys: PipelineKeys) -> dt.timedelta | None:
-        """Dataduct's ``time_delta`` (spec §1; the YAML value is honoured); None after an error."""
+        """Dataduct's ``time_delta`` (docs/pipelines.md); None after an error."""
         try:
             return parse_time_delta(keys.time_delta if keys.time_delta is not None else 0)
         except ValueError as exc:
@@ -259,7 +234,7 @@ class _PipelineReader:
             self.error(f"terminate_after: {exc}", at, "terminate_after")
             return None
 
-    def _steps(self, raw_steps: list[Any], extra: list[RawStep]) -> list[_StepDraft]:
+    def _steps(self, raw_steps: list[Any], extra: list[RawStep]) -> list[StepDraft]:
         drafts = []
         for index, raw in enumerate(raw_steps):
             draft = self._step(index, raw)
@@ -279,7 +254,7 @@ class _PipelineReader:
 
     def _step(
         self, index: int, raw: Any, at: tuple[Any, ...] | None = None, role: str = "main"
-    ) -> _StepDraft | None:
+    ) -> StepDraft | None:
         at = ("steps", index) if at is None else at
         if not isinstance(raw, dict):
             self.error("a step must be a mapping with a 'step_type'", at)
@@ -301,7 +276,7 @@ class _PipelineReader:
         model = STEP_MODELS[step_type]
         values = {}
         for key, value in raw.items():
-            try:  # DP expressions and {S3_BASE_PATH}, as Dataduct wrote them (spec §2.4)
+            try:  # DP expressions and {S3_BASE_PATH}, as Dataduct wrote them (docs/pipelines.md)
                 values[key] = translate_values(value, self.config.s3_base_path)
             except DpExpressionError as exc:
                 self.error(f"{key}: {exc}", (*at, key), key)
@@ -311,9 +286,9 @@ class _PipelineReader:
         except ValidationError as exc:
             self.errors.extend(to_definition_errors(exc, model, self.source, at))
             return None
-        return _StepDraft(index, step_type, params, at=at, role=role)
+        return StepDraft(index, step_type, params, at=at, role=role)
 
-    def _name_steps(self, drafts: list[_StepDraft]) -> None:
+    def _name_steps(self, drafts: list[StepDraft]) -> None:
         """Dataduct's names: ``<ClassName><n>``, n counting earlier steps of that class or
         a subclass of it."""
         counts: dict[str, int] = {}
@@ -332,7 +307,7 @@ class _PipelineReader:
                 )
             taken.setdefault(draft.name, draft.at)
 
-    def _check_hosts(self, draft: _StepDraft) -> None:
+    def _check_hosts(self, draft: StepDraft) -> None:
         for key in HOST_KEYS:
             alias = getattr(draft.params, key, None)
             if alias is not None and alias not in self.config.hosts:
@@ -345,7 +320,7 @@ class _PipelineReader:
                     key,
                 )
 
-    def _load_tables(self, draft: _StepDraft) -> None:
+    def _load_tables(self, draft: StepDraft) -> None:
         for key in draft.params.table_keys:
             relative = getattr(draft.params, key, None)
             if relative is None:
@@ -369,136 +344,15 @@ class _PipelineReader:
             self.error(message, (*draft.at, key), key)
         self._check_tables(draft)
 
-    def _check_tables(self, draft: _StepDraft) -> None:
+    def _check_tables(self, draft: StepDraft) -> None:
         for key, message in draft.params.check_tables(draft.tables):
             self.error(message, (*draft.at, key), key)
-
-    def _resolve_edges(self, drafts: list[_StepDraft]) -> None:
-        """Dataduct's edges (spec §2.2): implicit chaining, input_node and depends_on."""
-        names = {d.name: d for d in drafts}
-        self.output_nodes: dict[str, str] = {}
-        previous: _StepDraft | None = None
-        for draft in drafts:
-            if previous is not None and previous.role != draft.role:
-                previous = None  # bootstrap and teardown steps pass no data to the others
-            self._resolve_input(draft, previous, names)
-            for name in draft.params.depends_on:
-                if name not in names:
-                    hint = suggest(name, names)
-                    self.error(
-                        f"depends_on: no step named '{name}'{hint}",
-                        (*draft.at, "depends_on"),
-                        "depends_on",
-                    )
-                elif name not in draft.upstream:
-                    draft.upstream.append(name)
-            previous = draft
-        self._check_cycles(drafts)
-
-    def _resolve_input(
-        self, draft: _StepDraft, previous: _StepDraft | None, names: dict[str, _StepDraft]
-    ) -> None:
-        kind = STEP_KINDS[draft.step_type]
-        node = draft.params.input_node
-        at = (*draft.at, "input_node")
-        if kind.drops_input or not getattr(draft.params, "takes_input", True):
-            if node not in (None, []):
-                self.error(f"{draft.step_type} takes no input_node", at, "input_node")
-        elif isinstance(node, dict):
-            if not getattr(draft.params, "multi_input", False):
-                message = (
-                    f"input_node with several inputs is not supported by {draft.step_type} yet"
-                )
-                self.error(message, at, "input_node")
-                return
-            for source, subdir in node.items():
-                if self._input_source(source, (*at, source), names):
-                    draft.inputs.append(StepInput(source, str(subdir)))
-        elif isinstance(node, str):
-            if self._input_source(node, at, names):
-                draft.input_step = node
-        elif (
-            node is None
-            and draft.params.input_path is None
-            and previous is not None
-            and self._outputs_data(previous)
-        ):
-            draft.input_step = previous.name
-        if draft.input_step:
-            draft.inputs = [StepInput(draft.input_step)]
-        for item in draft.inputs:
-            producer = self.output_nodes.get(item.source, item.source)
-            if producer not in draft.upstream:
-                draft.upstream.append(producer)
-        named = isinstance(node, (str, dict))  # a bad input_node is reported already
-        if not draft.inputs and not named and kind.needs_input and draft.params.input_path is None:
-            self.error(
-                f"{draft.step_type} has no input: put it after a step that stages data "
-                "(such as extract-rds) or name one with input_node",
-                (*draft.at, "step_type"),
-            )
-        self._register_outputs(draft, names)
-
-    @staticmethod
-    def _outputs_data(draft: _StepDraft) -> bool:
-        """Whether the step exposes one staged output (spec §2.2 rules 5-6)."""
-        nodes = getattr(draft.params, "output_nodes", ())
-        return STEP_KINDS[draft.step_type].outputs_data and not nodes
-
-    def _input_source(self, name: str, at: tuple[Any, ...], names: dict[str, _StepDraft]) -> bool:
-        """Check that ``name`` is an earlier output node or a step with one staged output."""
-        if name in self.output_nodes:
-            return True
-        later = [d for d in names.values() if name in getattr(d.params, "output_nodes", ())]
-        if name not in names and later:
-            line = self.source.locate(later[0].at).line
-            self.error(
-                f"input_node: output node '{name}' is used before it is produced "
-                f"(by step '{later[0].name}' on line {line})",
-                at,
-                "input_node",
-            )
-            return False
-        if name not in names:
-            hint = suggest(name, [*names, *self.output_nodes])
-            self.error(f"input_node: no step or output node named '{name}'{hint}", at)
-            return False
-        producer = names[name]
-        nodes = getattr(producer.params, "output_nodes", ())
-        if nodes:
-            listed = ", ".join(nodes)
-            self.error(f"input_node: step '{name}' writes output nodes ({listed}): name one", at)
-            return False
-        if not STEP_KINDS[producer.step_type].outputs_data:
-            self.error(f"input_node: step '{name}' produces no data", at, "input_node")
-            return False
-        return True
-
-    def _register_outputs(self, draft: _StepDraft, names: dict[str, _StepDraft]) -> None:
-        """Make a transform's ``output_node`` names usable as later steps' ``input_node``."""
-        for index, node in enumerate(getattr(draft.params, "output_nodes", ())):
-            if node in names or node in self.output_nodes:
-                owner = self.output_nodes.get(node)
-                taken = f"an output node of step '{owner}'" if owner else "a step name"
-                at = (*draft.at, "output_node", index)
-                self.error(f"output_node '{node}' is already {taken}", at, "output_node")
-                continue
-            self.output_nodes[node] = draft.name
-
-    def _check_cycles(self, drafts: list[_StepDraft]) -> None:
-        sorter = graphlib.TopologicalSorter({d.name: d.upstream for d in drafts})
-        try:
-            sorter.prepare()
-        except graphlib.CycleError as exc:
-            cycle = exc.args[1]
-            first = next(d for d in drafts if d.name == cycle[0])
-            self.error(f"steps form a cycle: {' -> '.join(cycle)}", first.at)
 
     def _pipeline(
         self,
         keys: PipelineKeys,
         schedule: Schedule | None,
-        drafts: list[_StepDraft],
+        drafts: list[StepDraft],
         timeout: dt.timedelta | None = None,
         cluster: EmrCluster | None = None,
     ) -> Pipeline:
@@ -532,7 +386,7 @@ class _PipelineReader:
             schedule_on_tables=tuple(keys.schedule_on_tables),
             execution_timeout=timeout,
             emr_cluster=cluster,
-            output_nodes=dict(getattr(self, "output_nodes", {})),
+            output_nodes=dict(self.output_nodes),
         )
 
 

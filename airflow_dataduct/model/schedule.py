@@ -18,7 +18,7 @@ FREQUENCIES: dict[str, dt.timedelta | None] = {
     "1-week": dt.timedelta(weeks=1),
     "2-weeks": dt.timedelta(weeks=2),
 }
-"""Every frequency Dataduct accepts (spec §1), with its period; one-time has none."""
+"""Every frequency Dataduct accepts (docs/pipelines.md), with its period; one-time has none."""
 
 _HH_MM = re.compile(r"^(\d{1,2}):(\d{2})$")
 

@@ -16,6 +16,14 @@ class WarehouseOperator(BaseOperator):
 
     The dialect is the warehouse connection's type, known only where the task runs, so the SQL
     is generated just before template rendering: the rendered templates show what really ran.
+
+    :param warehouse_conn_id: the Airflow connection of the warehouse (``warehouse.conn_id``):
+        type ``redshift`` or ``postgres`` (the local stand-in); the type picks the SQL dialect.
+    :param search_path: schemas set as each session's ``search_path``, in order; empty (the
+        default) keeps the connection's own.
+    :param permissions: ``database.permissions`` entries (each a ``permission`` and a ``user``
+        or a ``group``), granted on every table the task creates; empty (the default): no
+        GRANT.
     """
 
     template_ext: Sequence[str] = ()

@@ -30,7 +30,19 @@ def report(result: dict[str, Any]) -> dict[str, Any]:
 
 
 class PrimaryKeyCheckOperator(WarehouseOperator):
-    """Fail when any primary key value of ``table`` appears more than once."""
+    """Fail when any primary key value of ``table`` appears more than once.
+
+    The duplicates are counted in the warehouse; the SQL is shown as the templated
+    ``summary_sql`` and ``sample_sql``. Plus the arguments of :class:`WarehouseOperator`.
+
+    :param table: the table definition whose ``primary_key`` is checked (a
+        :class:`~airflow_dataduct.tables.model.Table`; not templated).
+    :param test_name: the check's name in its result, log line and alerts
+        (``<pipeline>.<step>``).
+    :param qa_policy: what a failed check does (fail, or warn and carry on) and where the
+        result is recorded (history table, ``log_to_s3``); None (the default): a failed check
+        fails the task without retry and nothing is recorded.
+    """
 
     template_fields: Sequence[str] = ("summary_sql", "sample_sql")
     template_fields_renderers = {"summary_sql": "sql", "sample_sql": "sql"}
@@ -83,7 +95,27 @@ class PrimaryKeyCheckOperator(WarehouseOperator):
 
 
 class CountCheckOperator(WarehouseOperator):
-    """Fail when the source and warehouse row counts differ by more than ``tolerance`` percent."""
+    """Fail when the source and warehouse row counts differ by more than ``tolerance`` percent.
+
+    Plus the arguments of :class:`WarehouseOperator`.
+
+    :param source_conn_id: the Airflow connection of the source database (any SQL connection:
+        PostgreSQL, MySQL, ...).
+    :param source_count_sql: a query on the source whose first row's first column is the row
+        count, templated; replaced when ``source_table_name`` is given (pass ``""`` then).
+    :param destination_count_sql: the same count in the warehouse, templated.
+    :param tolerance: the largest error rate that passes, in percent:
+        ``|source - warehouse| * 100 / source`` (an empty source passes only an empty
+        warehouse).
+    :param test_name: the check's name in its result, log line and alerts
+        (``<pipeline>.<step>``).
+    :param qa_policy: what a failed check does (fail, or warn and carry on) and where the
+        result is recorded (history table, ``log_to_s3``); None (the default): a failed check
+        fails the task without retry and nothing is recorded.
+    :param source_table_name: a source table (``schema.table``, MySQL ``database.table``)
+        counted with ``SELECT COUNT(*)``, quoted for the source's dialect when the task runs;
+        None (the default): ``source_count_sql`` is used.
+    """
 
     template_fields: Sequence[str] = ("source_count_sql", "destination_count_sql")
     template_fields_renderers = {"source_count_sql": "sql", "destination_count_sql": "sql"}

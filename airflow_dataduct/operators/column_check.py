@@ -29,7 +29,29 @@ class ColumnCheckOperator(WarehouseOperator):
     The source sample is ``source_sample_sql``; its key columns are at ``key_positions``. The
     warehouse query returns the key columns first, then the value columns, for the keys bound
     in place of ``PRIMARY_KEY_SET``. Values are normalised before comparing
-    (:mod:`airflow_dataduct.qa.compare`). Missing keys are counted, not compared.
+    (:mod:`airflow_dataduct.qa.compare`). Missing keys are counted, not compared. Plus the
+    arguments of :class:`WarehouseOperator`.
+
+    :param source_conn_id: the Airflow connection of the source database (any SQL connection:
+        PostgreSQL, MySQL, ...).
+    :param source_sample_sql: the sample query on the source, templated. With
+        ``destination_table`` it returns every column of the table, in table order (matched by
+        position); with ``destination_sql``, the ``destination_key_count`` key columns first,
+        then the value columns.
+    :param tolerance: the largest share of compared rows that may differ, in percent.
+    :param test_name: the check's name in its result, log lines and alerts
+        (``<pipeline>.<step>``).
+    :param destination_table: the warehouse table definition; its rows are read by primary
+        key, one column per source column. Exactly one of ``destination_table`` and
+        ``destination_sql``.
+    :param destination_sql: a warehouse query returning the key columns, then one value (the
+        source's value columns are concatenated to match it), filtered by ``PRIMARY_KEY_SET``;
+        templated (with ``destination_table`` the field shows the query made from it).
+    :param destination_key_count: with ``destination_sql``, how many leading columns are the
+        key; None (the default): 1.
+    :param qa_policy: what a failed check does (fail, or warn and carry on) and where the
+        result is recorded (history table, ``log_to_s3``); None (the default): a failed check
+        fails the task without retry and nothing is recorded.
     """
 
     template_fields: Sequence[str] = ("source_sample_sql", "destination_sql")

@@ -1,4 +1,4 @@
-"""``pipeline-dependencies``: wait for other pipelines' runs of the same day (spec §3.20).
+"""``pipeline-dependencies``: wait for other pipelines' runs of the same day (docs/steps.md).
 
 A sensor over the DAG runs of each named pipeline whose logical date falls on the day (UTC) of
 this run's data interval start (its logical date when scheduled), Dataduct's "same calendar
@@ -31,8 +31,12 @@ RunStates = Callable[[str, dt.date], list[str]]
 
 def runs_on_day(dag_id: str, day: dt.date) -> list[str]:
     """States of ``dag_id``'s runs whose logical date is on ``day`` (UTC), newest first."""
-    from airflow.sdk.execution_time.comms import GetPreviousDagRun
-    from airflow.sdk.execution_time.task_runner import SUPERVISOR_COMMS
+    from airflow.sdk.execution_time.comms import (
+        GetPreviousDagRun,  # deferred: exists only inside a running task
+    )
+    from airflow.sdk.execution_time.task_runner import (
+        SUPERVISOR_COMMS,  # deferred: exists only inside a running task
+    )
 
     start = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
     before = start + dt.timedelta(days=1)
@@ -76,7 +80,25 @@ def rendered_day(value: object) -> dt.date:
 
 
 class PipelineDependenciesSensor(BaseSensorOperator):
-    """Succeed once every dependency's runs of the day have succeeded."""
+    """Succeed once every dependency's runs of the day have succeeded.
+
+    Plus the arguments of Airflow's ``BaseSensorOperator`` (``poke_interval``, ``timeout``,
+    ...); ``mode`` defaults to ``reschedule``.
+
+    :param dependencies: the DAG ids of the pipelines whose runs of ``day`` must all succeed
+        (a failed run fails the task without retry).
+    :param ok_to_fail: DAG ids also waited for, whose failed runs are reported (SNS or a
+        warning) instead of failing the task; default none.
+    :param day: the day whose runs count, rendering to ``YYYY-MM-DD``; templated. The default
+        is the day (UTC) of the run's data interval start, else of its ``run_after``; any
+        other rendering fails the task without retry.
+    :param sns_topic_arn: the SNS topic told of failed ``ok_to_fail`` runs; None (the
+        default): a warning in the task log only.
+    :param sns_conn_id: the AWS connection publishing to SNS (default ``aws_default``).
+    :param pipeline_name: this pipeline's name in the SNS subject (default ``""``).
+    :param states_of: ``(dag_id, day) -> states of its runs that day``, for tests; None (the
+        default): read through the Task SDK's execution API (:func:`runs_on_day`).
+    """
 
     template_fields: Sequence[str] = ("day",)
     ui_color = "#ece3f7"
@@ -120,7 +142,9 @@ class PipelineDependenciesSensor(BaseSensorOperator):
         message = f"Failed dependencies: {', '.join(failed)} (runs of {day})"
         log.warning("%s", message)
         if self.sns_topic_arn:
-            from airflow.providers.amazon.aws.hooks.sns import SnsHook
+            from airflow.providers.amazon.aws.hooks.sns import (
+                SnsHook,  # deferred: start-up time
+            )
 
             SnsHook(aws_conn_id=self.sns_conn_id).publish_to_target(
                 self.sns_topic_arn,

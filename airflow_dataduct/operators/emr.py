@@ -10,7 +10,15 @@ from airflow.providers.amazon.aws.operators.emr import EmrAddStepsOperator
 
 class DataductEmrAddStepsOperator(EmrAddStepsOperator):
     """``EmrAddStepsOperator`` that first uploads local files (``emr-streaming`` mappers and
-    reducers) to S3, where the step reads them: Dataduct uploaded them at activation."""
+    reducers) to S3, where the step reads them: Dataduct uploaded them at activation.
+
+    Plus the arguments of ``EmrAddStepsOperator`` (``job_flow_id``, ``steps``,
+    ``aws_conn_id``, ...); its ``aws_conn_id`` also does the uploads.
+
+    :param uploads: ``[local path, s3:// URI]`` pairs, each file uploaded (replacing any
+        object there) before the steps are added; templated (the URIs name the run). Default
+        none.
+    """
 
     template_fields: Sequence[str] = (*EmrAddStepsOperator.template_fields, "uploads")
     ui_color = "#f9c915"
@@ -22,7 +30,9 @@ class DataductEmrAddStepsOperator(EmrAddStepsOperator):
 
     def execute(self, context: Any) -> list[str]:
         if self.uploads:
-            from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+            from airflow.providers.amazon.aws.hooks.s3 import (
+                S3Hook,  # deferred: start-up time
+            )
 
             hook = S3Hook(aws_conn_id=self.aws_conn_id)
             for local, uri in self.uploads:

@@ -1,4 +1,4 @@
-"""``extract-local`` and ``extract-s3``: existing files as a step's staged output (spec §3.1-3.2).
+"""``extract-local`` and ``extract-s3``: existing files as a step's staged output (docs/steps.md).
 
 Both leave a manifest under the step's staging prefix, so a load or a transform reads them like
 any extract's output. The data stays in Dataduct's TSV (NULL as the literal ``NULL``; see
@@ -71,7 +71,19 @@ def commit_parts(store: StagingStore, prefix: str, parts: Sequence[Part], attemp
 
 
 class ExtractLocalOperator(BaseOperator):
-    """Stage a local file (resolved against the resource folder) as the step's output."""
+    """Stage a local file (resolved against the resource folder) as the step's output.
+
+    :param path: the file to stage, on the worker (the builder resolves the step's ``path``
+        against the resource folder); stored gzip-compressed. Not templated.
+    :param staging_location: the staging root: an ``s3://bucket/prefix`` URI or a local
+        directory (``staging.location``).
+    :param staging_prefix: the step's folder under ``staging_location``, where the manifest
+        goes; templated.
+    :param aws_conn_id: the AWS connection for S3 (default ``aws_default``).
+    :param output_path: Dataduct's ``output_path``: the committed part and its manifest are
+        also copied to this ``s3://`` URI or local directory; templated. None (the default):
+        no copy.
+    """
 
     template_fields: Sequence[str] = ("staging_prefix", "output_path")
     ui_color = "#e8f4e8"
@@ -113,6 +125,14 @@ class ExtractS3Operator(BaseOperator):
 
     Nothing is copied: the manifest names the objects by URI, so loads and transforms read
     them where they are. The objects are read once to count their records.
+
+    :param uri: the object, or the prefix of the objects, holding Dataduct TSV (gzip where
+        named ``.gz``): an ``s3://`` URI (a local path also works); templated.
+    :param staging_location: the staging root: an ``s3://bucket/prefix`` URI or a local
+        directory (``staging.location``).
+    :param staging_prefix: the step's folder under ``staging_location``, where the manifest
+        goes; templated.
+    :param aws_conn_id: the AWS connection for S3 (default ``aws_default``).
     """
 
     template_fields: Sequence[str] = ("uri", "staging_prefix")

@@ -29,6 +29,28 @@ class ExtractRdsOperator(BaseOperator):
     ``splits`` N > 1 deals the rows over N parts of nearly equal row counts (Dataduct's
     ``splits``, for a parallel Redshift COPY; see
     :class:`~airflow_dataduct.staging.writer.StagedWriter`).
+
+    :param sql: the SELECT to extract (one statement; trailing semicolons are dropped),
+        templated. Exactly one of ``sql`` and ``table``; default ``""``.
+    :param source_conn_id: the Airflow connection of the source database (PostgreSQL, MySQL
+        or another DB-API connection).
+    :param staging_location: the staging root: an ``s3://bucket/prefix`` URI or a local
+        directory (``staging.location``).
+    :param staging_prefix: the step's folder under ``staging_location``, where the parts and
+        their manifest go; templated.
+    :param database: the database to read, instead of the connection's own; None (the
+        default): the connection's.
+    :param aws_conn_id: the AWS connection for S3 staging and ``output_path`` (default
+        ``aws_default``).
+    :param part_size: the most uncompressed bytes per staged part (default 128 MiB;
+        ``staging.part_size_mb``).
+    :param table: a source table (``schema.table``, MySQL ``database.table``) to extract
+        whole; not templated. Exactly one of ``sql`` and ``table``; None by default.
+    :param output_path: Dataduct's ``output_path``: the committed parts and manifest are also
+        copied to this ``s3://`` URI or local directory; templated. None (the default): no
+        copy.
+    :param splits: how many splits to deal the rows over, 1 to 256 (each split still starts
+        a new part at ``part_size``); default 1. Templated: a rendered string is accepted.
     """
 
     template_fields: Sequence[str] = ("sql", "staging_prefix", "output_path", "splits")

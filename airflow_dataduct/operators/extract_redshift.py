@@ -1,4 +1,4 @@
-"""``extract-redshift``: a whole warehouse table into staged files (spec §3.4).
+"""``extract-redshift``: a whole warehouse table into staged files (docs/steps.md).
 
 Redshift: ``UNLOAD`` straight into the S3 staging location, then the staging manifest made
 from UNLOAD's own (``MANIFEST VERBOSE``), so the next load reads exactly what was unloaded.
@@ -48,7 +48,28 @@ def manifest_from_unload(store: StagingStore, prefix: str, attempt: str, text: s
 
 
 class ExtractRedshiftOperator(WarehouseOperator):
-    """Extract ``schema.table`` from the warehouse into ``<staging>/<staging_prefix>/``."""
+    """Extract ``schema.table`` from the warehouse into ``<staging>/<staging_prefix>/``.
+
+    The ``UNLOAD`` or ``COPY ... TO STDOUT`` is shown as the templated ``extract_sql``. Plus
+    the arguments of :class:`WarehouseOperator`.
+
+    :param schema: the schema of the table to extract; not templated.
+    :param table: the table to extract whole (``SELECT *``); not templated.
+    :param staging_location: the staging root: an ``s3://bucket/prefix`` URI or a local
+        directory (``staging.location``); Redshift needs ``s3://``.
+    :param staging_prefix: the step's folder under ``staging_location``, where the parts and
+        their manifest go; templated.
+    :param aws_conn_id: the AWS connection for S3 staging, ``output_path`` and, without
+        ``iam_role``, the UNLOAD's credentials (default ``aws_default``).
+    :param iam_role: the IAM role ARN Redshift uses to reach S3 (``warehouse.iam_role``);
+        None (the default): the keys of ``aws_conn_id``, resolved on the worker and shown as
+        ``<from connection>`` in the rendered SQL. Unused on PostgreSQL.
+    :param part_size: on PostgreSQL, the most uncompressed bytes per staged part (default
+        128 MiB; ``staging.part_size_mb``); Redshift's UNLOAD sizes its own files.
+    :param output_path: Dataduct's ``output_path``: the committed parts and manifest are also
+        copied to this ``s3://`` URI or local directory; templated. None (the default): no
+        copy.
+    """
 
     template_fields: Sequence[str] = ("staging_prefix", "extract_sql", "output_path")
     template_fields_renderers = {"extract_sql": "sql"}

@@ -33,6 +33,23 @@ class CreateLoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
     Redshift: ``DELETE`` and ``COPY ... FROM 's3://.../copy.manifest'`` in one transaction.
     Either way a failed load leaves the old rows, and the loaded row count must equal the
     staged one (when it was counted).
+
+    The SQL is shown as the templated ``create_sql`` and ``load_sql``. Plus the arguments of
+    :class:`~airflow_dataduct.operators.staged_input.StagedInputMixin` and
+    :class:`WarehouseOperator`.
+
+    :param table: the table definition: created when missing (with the GRANTs of
+        ``permissions``), else its columns must match; then its rows are replaced. Not
+        templated.
+    :param iam_role: the IAM role ARN Redshift uses to reach S3 (``warehouse.iam_role``);
+        None (the default): the keys of ``aws_conn_id``, resolved on the worker and shown as
+        ``<from connection>`` in the rendered SQL. Unused on PostgreSQL.
+    :param copy_options: Redshift COPY options from the load runner's ``script_arguments``;
+        None (the default): the standard options. On PostgreSQL, options that change how the
+        files are read fail the step; ``MAXERROR`` and ``ACCEPTINVCHARS`` are logged and
+        skipped.
+    :param recreate_table: ``--force_drop_table``: drop and re-create the table in the load's
+        transaction; default False.
     """
 
     template_fields: Sequence[str] = ("staging_prefix", "input_uri", "create_sql", "load_sql")

@@ -1,4 +1,4 @@
-"""``load-postgres``: insert staged rows into the ``postgres`` database (spec §3.7).
+"""``load-postgres``: insert staged rows into the ``postgres`` database (docs/steps.md).
 
 Dataduct's ``insert_query`` is a JDBC statement with ``?`` placeholders run once per row. Here
 the rows stream by ``COPY`` into a temporary table whose columns have the types PostgreSQL
@@ -40,7 +40,18 @@ PARAMETER_TYPES_SQL = (
 
 
 class LoadPostgresOperator(StagedInputMixin, BaseOperator):
-    """Run ``insert_query`` for every staged row of the input step, in one transaction."""
+    """Run ``insert_query`` for every staged row of the input step, in one transaction.
+
+    Plus the arguments of :class:`~airflow_dataduct.operators.staged_input.StagedInputMixin`.
+
+    :param table: the table written, as the step names it (``schema.table``): for the log
+        and the task's result; ``insert_query`` says where the rows go.
+    :param insert_query: Dataduct's ``INSERT`` with one ``?`` placeholder per staged column
+        (only its first statement is used). Not templated itself: the statement that runs is
+        shown as the templated ``insert_sql`` (``INSERT ... SELECT``).
+    :param conn_id: the Airflow connection of the target database (``postgres.conn_id``);
+        any type but PostgreSQL fails the step.
+    """
 
     template_fields: Sequence[str] = ("staging_prefix", "input_uri", "insert_sql")
     template_fields_renderers = {"insert_sql": "sql"}

@@ -1,4 +1,4 @@
-"""``load-redshift``: COPY staged rows into an existing warehouse table (spec §3.6).
+"""``load-redshift``: COPY staged rows into an existing warehouse table (docs/steps.md).
 
 Every ``insert_mode`` runs in one transaction holding a write lock, so a failed load leaves
 the table as it was: ``TRUNCATE`` replaces the rows, ``APPEND`` adds them, ``KEEP_EXISTING``
@@ -59,7 +59,29 @@ def existing_table(cursor: Any, schema: str, name: str) -> Table:
 
 class LoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
     """Load the step's input (see :mod:`~airflow_dataduct.operators.staged_input`) into
-    ``schema.table`` with ``insert_mode``."""
+    ``schema.table`` with ``insert_mode``.
+
+    The COPY is shown as the templated ``load_sql``. Plus the arguments of
+    :class:`~airflow_dataduct.operators.staged_input.StagedInputMixin` and
+    :class:`WarehouseOperator`.
+
+    :param schema: the schema of the target table; not templated.
+    :param table: the target table, which must exist (its columns and primary key are read
+        from the catalog); not templated.
+    :param insert_mode: ``TRUNCATE`` (the default: replace the rows), ``APPEND``,
+        ``KEEP_EXISTING`` (add rows with a new primary key) or ``OVERWRITE_EXISTING``
+        (replace rows whose key is staged, add the rest).
+    :param max_errors: Redshift's ``MAXERROR``: how many rows COPY may reject (default 0);
+        logged and ignored on PostgreSQL.
+    :param replace_invalid_char: Redshift's ``ACCEPTINVCHARS``: the character replacing
+        invalid UTF-8; None (the default): invalid UTF-8 fails. Ignored on PostgreSQL.
+    :param compression: the compression the staged files must have (``gzip``, ``bzip2`` or
+        ``lzo``), else the step fails (an ``input_path`` listing, ``auto``, passes); None (the
+        default): whatever the input's manifest says.
+    :param iam_role: the IAM role ARN Redshift uses to reach S3 (``warehouse.iam_role``);
+        None (the default): the keys of ``aws_conn_id``, resolved on the worker and shown as
+        ``<from connection>`` in the rendered SQL. Unused on PostgreSQL.
+    """
 
     template_fields: Sequence[str] = ("staging_prefix", "input_uri", "load_sql")
     template_fields_renderers = {"load_sql": "sql"}

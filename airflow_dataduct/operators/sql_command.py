@@ -1,4 +1,4 @@
-"""``sql-command`` and ``create-update-sql``: user SQL run on the warehouse (spec §3.9, §3.14)."""
+"""``sql-command`` and ``create-update-sql``: user SQL run on the warehouse (docs/steps.md)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,15 @@ log = logging.getLogger(__name__)
 
 class SqlScriptOperator(WarehouseOperator):
     """Run a SQL script: comments and BEGIN/COMMIT removed, split into statements, with
-    ``script_arguments`` bound to its ``%s`` placeholders in order (never interpolated)."""
+    ``script_arguments`` bound to its ``%s`` placeholders in order (never interpolated).
+
+    Plus the arguments of :class:`WarehouseOperator`.
+
+    :param sql: the SQL script (one or more statements), templated.
+    :param script_arguments: values bound to the script's ``%s`` placeholders, in order (their
+        number must match); templated. None (the default): the statements run unbound, so a
+        literal ``%`` needs no doubling.
+    """
 
     template_fields: Sequence[str] = ("sql", "script_arguments")
     template_fields_renderers = {"sql": "sql"}
@@ -48,6 +56,13 @@ class SqlCommandOperator(SqlScriptOperator):
 
     Not SQLExecuteQueryOperator: the warehouse's hook, search path and dialect are picked by
     connection type, and arguments are bound per statement inside one transaction.
+
+    Plus the arguments of :class:`SqlScriptOperator` and :class:`WarehouseOperator`.
+
+    :param queue: the Redshift WLM query group set for the session (``SET query_group``);
+        logged and ignored on PostgreSQL. None (the default): none.
+    :param wrap_transaction: run the whole script in one transaction (the default); False:
+        each statement commits on its own.
     """
 
     step_type = "sql-command"
@@ -80,7 +95,17 @@ class SqlCommandOperator(SqlScriptOperator):
 class CreateUpdateSqlOperator(SqlScriptOperator):
     """``create-update-sql``: create ``table`` when missing (with GRANTs), run the script in
     the same transaction (or statement by statement with ``non_transactional``), then
-    ``ANALYZE`` the table after the commit."""
+    ``ANALYZE`` the table after the commit.
+
+    The ``CREATE TABLE`` is shown as the templated ``create_sql``. Plus the arguments of
+    :class:`SqlScriptOperator` and :class:`WarehouseOperator`.
+
+    :param table: the table definition: created when missing (with the GRANTs of
+        ``permissions``), else its columns must match; not templated.
+    :param analyze_table: ``ANALYZE`` ``table`` after the commit (default True).
+    :param non_transactional: run each statement in its own transaction, as Dataduct did;
+        default False: all in one.
+    """
 
     template_fields: Sequence[str] = ("sql", "script_arguments", "create_sql")
     template_fields_renderers = {"sql": "sql", "create_sql": "sql"}

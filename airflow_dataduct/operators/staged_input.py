@@ -27,7 +27,26 @@ INPUT_LAYOUTS = ("manifest", "hadoop", "listing")
 
 class StagedInputMixin:
     """The input of a load operator: put it before the operator's base class, so its
-    ``__init__`` takes these arguments and passes the others on."""
+    ``__init__`` takes these arguments and passes the others on.
+
+    :param staging_location: the root holding the input: an ``s3://bucket/prefix`` URI or a
+        local directory (``staging.location``; an EMR step's output: ``emr.output_location``).
+    :param staging_prefix: the input's folder under ``staging_location``: the producing
+        step's staging prefix, or an EMR step's output prefix; with ``listing``, where the
+        load writes its COPY manifest. Templated in the load operators.
+    :param aws_conn_id: the AWS connection for S3 staging and an S3 ``input_uri``
+        (default ``aws_default``).
+    :param input_layout: how the input is found: ``manifest`` (the default: an extract's or
+        transform's committed manifest under ``staging_prefix``), ``hadoop`` (an EMR job's
+        part files under ``staging_prefix``, once its ``_SUCCESS`` marker exists) or
+        ``listing`` (the data at ``input_uri``); anything else raises ``ValueError``.
+    :param input_uri: the step's ``input_path``: one object or a prefix of Dataduct TSV
+        (``s3://`` URI or local path), read where it is. Given exactly when ``input_layout``
+        is ``listing``. Templated in the load operators.
+    :param remove_staged: after a successful load, delete ``staging_prefix`` (the staged
+        input, or with ``listing`` only the COPY manifest the load wrote); ignored for
+        ``hadoop``; a failed removal is only logged. Default False: keep everything.
+    """
 
     def __init__(
         self,

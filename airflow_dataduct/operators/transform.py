@@ -1,11 +1,11 @@
-"""``transform`` and ``qa-transform``: a command or script over staged files (spec §3.15-3.16).
+"""``transform`` and ``qa-transform``: a command or script over staged files (docs/steps.md).
 
-Like Data Pipeline's staged ShellCommandActivity (spec §2.4): the inputs are downloaded into
+Like Data Pipeline's staged ShellCommandActivity (docs/pipelines.md): the inputs are downloaded into
 ``INPUT1_STAGING_DIR`` (an ``input_node`` map gives one subfolder per entry; a
 ``script_directory`` comes as the next ``INPUT<n>_STAGING_DIR``), the program writes into
 ``OUTPUT1_STAGING_DIR`` (one subfolder per ``output_node``), and the output is uploaded as the
 step's staged output only after the program succeeded. Files are Dataduct TSV (NULL as
-``NULL``; spec §2.5), decompressed.
+``NULL``; docs/staging.md), decompressed.
 
 Hand-written instead of ``BashOperator``/``SubprocessHook``: the staging has to happen around
 the program in the same task, and ``SubprocessHook`` merges stderr into stdout and keeps only
@@ -128,7 +128,41 @@ def _log_lines(stream: IO[bytes], tail: collections.deque[str] | None) -> None:
 
 
 class TransformOperator(BaseOperator):
-    """Run a ``transform`` step's program with Data Pipeline's staging folders."""
+    """Run a ``transform`` step's program with Data Pipeline's staging folders.
+
+    The program is the first given of ``command``, ``script``, ``script_uri`` and
+    ``script_directory`` with ``script_name``; it runs in a scratch folder, and a non-zero exit
+    fails the task with the tail of its stderr.
+
+    :param staging_location: the staging root the inputs are read from and the output is
+        published to: an ``s3://bucket/prefix`` URI or a local directory (``staging.location``).
+    :param command: a bash command, run as ``bash -c <command> <task_id>``; templated. None
+        by default.
+    :param script: a script file on the worker, run by its ``#!`` line, ``.py`` with this
+        Python, else with bash; not templated. None by default.
+    :param script_uri: a script at an ``s3://`` URI (or local path), downloaded and run as
+        ``script`` is; templated. None by default.
+    :param script_directory: a folder on the worker copied in as the next
+        ``INPUT<n>_STAGING_DIR``, holding ``script_name``; not templated. None by default.
+    :param script_name: the script's path inside ``script_directory``; not templated.
+    :param arguments: command-line arguments appended to the program's; templated. Default
+        none.
+    :param inputs: ``[subfolder or "", staging prefix or s3:// location]`` per input, each
+        downloaded (as Dataduct TSV) into ``INPUT1_STAGING_DIR`` or its subfolder; templated.
+        Default none.
+    :param input_uri: the step's ``input_path``: existing data downloaded into
+        ``INPUT1_STAGING_DIR``; templated. None by default.
+    :param output_prefix: the staging prefix the program's ``OUTPUT1_STAGING_DIR`` is
+        published under once it succeeds; templated. None (the default): no output folder,
+        nothing published.
+    :param output_nodes: names of ``OUTPUT1_STAGING_DIR`` subfolders, each published as
+        ``<output_prefix>/<node>``; not templated. Default none: the folder is one output.
+    :param output_path: Dataduct's ``output_path``: the committed output is also copied to
+        this ``s3://`` URI or local directory (one subfolder per output node); templated.
+        None (the default): no copy.
+    :param aws_conn_id: the AWS connection for S3 staging, inputs and ``output_path``
+        (default ``aws_default``).
+    """
 
     template_fields: Sequence[str] = (
         "command",

@@ -17,13 +17,27 @@ log = logging.getLogger(__name__)
 
 
 class UpsertOperator(WarehouseOperator):
-    """Run Dataduct's upsert (spec §5.3, with a deterministic duplicate rule) in one transaction.
+    """Run Dataduct's upsert (with a deterministic duplicate rule) in one transaction.
 
     The destination is created from its definition when missing; its rows matching the
     source's primary keys are replaced (all rows with ``delete_existing``), then it is
     analyzed after the commit when ``analyze_table`` is set. The source is a table, or a
     SELECT (``sql``/``script``) whose ``%s`` placeholders take ``script_arguments``. With
     ``non_transactional`` each statement commits on its own, as in Dataduct.
+
+    The statements are generated when the task runs and shown as the templated ``sql``. Plus
+    the arguments of :class:`WarehouseOperator`.
+
+    :param source: the source: a table definition, or the text of a SELECT; not templated.
+    :param destination: the destination table definition (created when missing, with the
+        GRANTs of ``permissions``); not templated.
+    :param options: the upsert's keys (``enforce_primary_key``, ``delete_existing``,
+        ``filter_clause``, ``history``); None (the default): Dataduct's defaults.
+    :param analyze_table: ``ANALYZE`` the destination after the commit (default True).
+    :param script_arguments: values bound to the SELECT's ``%s`` placeholders, in order;
+        not templated. None (the default): the statements run unbound.
+    :param non_transactional: run each statement in its own transaction, as Dataduct did;
+        default False: all in one.
     """
 
     template_fields: Sequence[str] = ("sql",)

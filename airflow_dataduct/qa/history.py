@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow_dataduct.sql.identifiers import Dialect, quote_qualified
+from airflow_dataduct.staging.locations import open_store
+from airflow_dataduct.staging.manifest import path_safe
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +118,7 @@ def append_result(
 
 def result_row(pipeline: str, result: Mapping[str, Any], at: dt.datetime) -> list[str]:
     """Dataduct's QA row: schema, table, pipeline, UTC time, test, success 1/0, tolerance,
-    error rate (spec §7.1)."""
+    error rate (docs/index.md)."""
     schema, _, table = str(result.get("table") or "").rpartition(".")
     rate = result.get("error_rate")
     return [
@@ -136,8 +138,6 @@ def write_result_row(policy: Any, result: Mapping[str, Any], context: Mapping[st
 
     The file name is Dataduct's: the row's fields joined by ``_``, dots and spaces made ``_``.
     """
-    from airflow_dataduct.staging.locations import open_store
-    from airflow_dataduct.staging.manifest import path_safe
 
     row = result_row(policy.pipeline, result, dt.datetime.now(dt.timezone.utc))
     suffix = policy.path_suffix or ""

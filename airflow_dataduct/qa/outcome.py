@@ -15,6 +15,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_dataduct.alerts import AlertSettings, publish_warning
 from airflow_dataduct.errors import DataQualityCheckFailed
+from airflow_dataduct.qa.history import append_result, write_result_row
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +67,8 @@ def finish_check(
     ``DataQualityCheckFailed(summary)`` (as Airflow's AirflowFailException: no retry)."""
 
     if policy is not None and policy.history_table:
-        from airflow_dataduct.qa.history import append_result
-
         append_result(warehouse, policy.history_table, policy.pipeline, result, run_date(context))
     if policy is not None and policy.log_location:
-        from airflow_dataduct.qa.history import write_result_row
-
         write_result_row(policy, result, context)
     if result.get("success"):
         log.info("%s passed", summary)

@@ -1,4 +1,4 @@
-"""QA check SQL (spec §3.17-3.18): computed in the databases, never by moving rows."""
+"""QA check SQL (docs/steps.md): computed in the databases, never by moving rows."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def count_sql(
 def dataduct_count_sql(
     sql: str | None = None, table_name: str | None = None, count_sql_text: str | None = None
 ) -> str:
-    """The count query as Dataduct passed it to a count-check program (spec §3.18):
+    """The count query as Dataduct passed it to a count-check program (docs/steps.md):
     ``SELECT COUNT(1) FROM <name>;``, ``SELECT COUNT(1) FROM (<sql>)a;`` or the count query."""
     if count_sql_text is not None:
         return strip_statement(count_sql_text) + ";"

@@ -1,4 +1,4 @@
-"""column-check SQL (spec §3.19): the source sample and the warehouse query for its keys.
+"""column-check SQL (docs/steps.md): the source sample and the warehouse query for its keys.
 
 The sampled keys are bound as query parameters (``%s`` placeholders, the paramstyle of
 psycopg and redshift_connector), never pasted into the SQL as Python's ``str(tuple)``.
@@ -78,7 +78,7 @@ def select_item_count(sql: str) -> int:
 
 
 def select_items(sql: str) -> list[str]:
-    """The items of the outermost SELECT list of ``sql`` (Dataduct's SELECT parser, §5.6:
+    """The items of the outermost SELECT list of ``sql`` (Dataduct's SELECT parser, docs/steps.md:
     split on commas outside parentheses and quotes; a leading ``WITH`` is skipped).
 
     Written by hand: sqlglot is not a run-time dependency, and it rejects the placeholder.
@@ -126,7 +126,7 @@ _CONCAT_ITEM = "COALESCE(CONCAT({}, ''), '')"
 
 
 def dataduct_destination_sql(table: Table) -> str:
-    """Dataduct's column-check destination query of a table definition (spec §3.19): the key
+    """Dataduct's column-check destination query of a table definition (docs/steps.md): the key
     columns, then the other columns concatenated, for ``PRIMARY_KEY_SET``; as its check
     program received it."""
     keys = ",".join(table.primary_key)
@@ -135,7 +135,7 @@ def dataduct_destination_sql(table: Table) -> str:
 
 
 def dataduct_source_sql(source_sql: str, key_positions: list[int], tail: str) -> str:
-    """Dataduct's column-check source query (spec §3.19): the key columns at the destination's
+    """Dataduct's column-check source query (docs/steps.md): the key columns at the destination's
     key positions, the others concatenated as ``merged_string``, then the tail."""
     names = select_item_names(source_sql)
     if len(names) <= len(key_positions):

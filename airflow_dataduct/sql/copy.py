@@ -62,7 +62,7 @@ REDSHIFT_COMPRESSION = {"gzip": "GZIP", "bzip2": "BZIP2", "lzo": "LZOP", "none":
 
 @dataclass(frozen=True)
 class CopyOptions:
-    """Redshift COPY options beyond the interchange format (load-redshift's keys, spec §3.6)."""
+    """Redshift COPY options beyond the interchange format (load-redshift's keys, docs/steps.md)."""
 
     compression: str = "gzip"
     max_errors: int = 0

@@ -118,7 +118,7 @@ def analyze_sql(table: Table) -> str:
 
 
 def grant_sql(table: Table, permissions: Sequence[Any]) -> list[str]:
-    """Dataduct's GRANTs (spec §4.8) for ``table``: one per ``database.permissions`` entry.
+    """Dataduct's GRANTs for ``table``: one per ``database.permissions`` entry.
 
     A user gets ``WITH GRANT OPTION`` and a group none, as in Dataduct; both dialects accept
     both forms. Each entry has ``permission`` and exactly one of ``user`` / ``group``.

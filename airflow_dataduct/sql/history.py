@@ -1,4 +1,4 @@
-"""Dataduct's history table, a type-2 slowly changing dimension (spec §5.4).
+"""Dataduct's history table, a type-2 slowly changing dimension (docs/steps.md).
 
 After an upsert, the history table gets one row per version of each destination row:
 ``effective_ts`` and ``expiration_ts`` first, then the destination's columns. A current

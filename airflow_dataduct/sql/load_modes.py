@@ -142,7 +142,7 @@ def merge_statements(target: Table, insert_mode: str) -> list[str]:
 
 
 def delta_filter_clause(destination: Table, date_column: str, window: int) -> str:
-    """delta-load's filter (spec §3.12): source rows dated on or after the destination's latest
+    """delta-load's filter (docs/steps.md): source rows dated on or after the destination's latest
     date minus ``window`` days (1800-01-01 when the destination is empty). An interval, not
     Dataduct's ``- <n>``, so TIMESTAMP columns work as well as DATE ones."""
     column = quote_ident(date_column)

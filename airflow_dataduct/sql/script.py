@@ -1,6 +1,6 @@
 """SQL scripts users write (``command``/``script`` keys): split, sanitised, arguments bound.
 
-Dataduct (spec §5.1) strips comments and every BEGIN/COMMIT, then splits on ``;``; its runner
+Dataduct (docs/steps.md) strips comments and every BEGIN/COMMIT, then splits on ``;``; its runner
 binds ``script_arguments`` to the whole script with psycopg2's ``%s``. Here the script is split
 with sqlparse (which respects quotes, dollar quoting and comments, unlike Dataduct's split),
 transaction-control statements are dropped (the step owns the transaction), and the

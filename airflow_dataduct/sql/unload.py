@@ -1,4 +1,4 @@
-"""Redshift UNLOAD of a table into the staging interchange format (extract-redshift, §3.4)."""
+"""Redshift UNLOAD of a table into the staging interchange format (extract-redshift)."""
 
 from __future__ import annotations
 

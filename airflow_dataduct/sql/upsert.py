@@ -1,4 +1,4 @@
-"""Dataduct's upsert and reload (spec §3.10-3.11, §5.3) as one list of statements.
+"""Dataduct's upsert and reload (docs/steps.md) as one list of statements.
 
 Differences from Dataduct, on purpose:
 
@@ -34,7 +34,7 @@ class UpsertOptions:
     delete_existing: bool = False
     filter_clause: str | None = None
     history: Table | None = None
-    """A history table (spec §5.4) brought up to date after the upsert."""
+    """A history table (docs/steps.md) brought up to date after the upsert."""
 
 
 def staging_table_name(destination: Table) -> str:

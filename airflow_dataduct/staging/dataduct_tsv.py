@@ -1,4 +1,4 @@
-"""Dataduct's own TSV (spec §2.5) and its conversion to and from the interchange format.
+"""Dataduct's own TSV (docs/staging.md) and its conversion to and from the interchange format.
 
 Dataduct's files (``extract-local`` data, objects under an ``extract-s3`` URI, what a
 ``transform`` script reads and writes) are TAB-separated with Redshift ``ESCAPE`` backslash

@@ -29,7 +29,7 @@ def open_store(location: str, aws_conn_id: str = "aws_default") -> StagingStore:
 def listing_manifest(uri: str, aws_conn_id: str = "aws_default") -> Manifest:
     """A manifest of existing data that no extract staged (``extract-s3``, ``input_path``):
     the object ``uri``, or every object under it, each part named by its full URI. The data is
-    Dataduct TSV (spec §2.5), gzip where the name ends in ``.gz``; ``rows`` is not counted."""
+    Dataduct TSV (docs/staging.md), gzip where the name ends in ``.gz``; ``rows`` is not counted."""
 
     objects = list_objects(uri, aws_conn_id)
     if not objects:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from airflow_dataduct.staging import dataduct_tsv
 from airflow_dataduct.staging.manifest import MANIFEST, Manifest, Part
 from airflow_dataduct.staging.objects import open_location
 
@@ -106,8 +107,7 @@ class StagingStore(abc.ABC):
 
     def iter_records(self, manifest: Manifest, chunk_size: int = READ_CHUNK) -> Iterator[bytes]:
         """The decompressed interchange bytes of every part, in bounded chunks (Dataduct TSV
-        parts are converted on the way, spec §2.5)."""
-        from airflow_dataduct.staging import dataduct_tsv
+        parts are converted on the way, docs/staging.md)."""
 
         for part in manifest.parts:
             chunks = self.iter_part(manifest, part, chunk_size)

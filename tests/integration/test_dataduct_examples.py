@@ -77,8 +77,8 @@ GRAPHS: dict[str, dict[str, set[str]]] = {
         "UpsertStep0": {"CreateAndLoadStep0"},
     },
 }
-"""Each example's steps and their upstream steps, by Dataduct's rules (spec §2.2, §8); the
-edges from bootstrap steps to every other step are added by the DAG factory, not listed here."""
+"""Each example's steps and their upstream steps, by Dataduct's rules (docs/pipelines.md);
+the edges from bootstrap steps to every other step are added by the DAG factory, not listed here."""
 
 
 def read_example(path: Path) -> Pipeline:

@@ -17,16 +17,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class StepKind:
-    """What Dataduct knows of a step type: its class name and how it chains (spec §2.2)."""
+    """What Dataduct knows of a step type: its class name and how it chains (docs/pipelines.md)."""
 
     class_name: str
     """Dataduct's class; default step names are ``<ClassName><n>``."""
     ancestors: tuple[str, ...] = ()
     """Dataduct base classes below ETLStep: they count towards the ``<n>`` of default names."""
     outputs_data: bool = True
-    """Exposes an S3 node, so the next step implicitly takes it as input (§2.2 rules 5-6)."""
+    """Exposes an S3 node, so the next step implicitly takes it as input (docs/pipelines.md)."""
     drops_input: bool = False
-    """Pops its inputs before base processing: no implicit dependency (§2.2 rule 3)."""
+    """Pops its inputs before base processing: no implicit dependency (docs/pipelines.md)."""
     needs_input: bool = False
     """Reads staged data, so it must have an input step."""
 
@@ -54,7 +54,7 @@ ScriptArguments = list[Annotated[str, BeforeValidator(_argument_text)]]
 
 
 class StepParams(BaseModel):
-    """Keys every step accepts (spec §2.1)."""
+    """Keys every step accepts (docs/pipelines.md)."""
 
     # defer_build: a step model's validator is built when first used, so a task start that
     # reads one pipeline builds only its steps' models (~20 ms less import).
@@ -137,7 +137,7 @@ QaArguments = Annotated[
 class QaLogParams(StepParams):
     """What every QA check accepts besides its own keys: Dataduct's ``log_to_s3`` (one TSV
     result row per run, under ``--path_suffix``), and ``command``/``script``, a program run
-    instead of the built-in check with the check's arguments (spec §3.17)."""
+    instead of the built-in check with the check's arguments (docs/steps.md)."""
 
     log_to_s3: bool = False
     script_arguments: QaArguments = []

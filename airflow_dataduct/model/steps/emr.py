@@ -1,5 +1,5 @@
-"""EMR step types: ``aegisthus``, ``scalding``, ``emr-streaming`` (spec §3.21), ``emr-step``
-(§3.22). Each runs as one step on the pipeline's shared EMR cluster."""
+"""EMR step types: ``aegisthus``, ``scalding``, ``emr-streaming`` (docs/steps.md), ``emr-step``
+(docs/emr.md). Each runs as one step on the pipeline's shared EMR cluster."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class ScaldingParams(StepParams):
     job_name: Annotated[str, Field(pattern=r"^[A-Za-z_][\w.$]*$")]
     output_node: list[NodeName] = []
     """Each name becomes an S3 prefix, passed as ``--output-<name>``; later steps read it with
-    ``input_node: <name>`` (spec §2.3)."""
+    ``input_node: <name>`` (docs/pipelines.md)."""
     script_arguments: NameList = []
     """Extra job arguments, appended as given (DP expressions and Jinja are rendered)."""
 

@@ -1,5 +1,5 @@
 """Parameters of the file and script steps: ``extract-local``, ``extract-s3``, ``transform``,
-``qa-transform`` and ``pipeline-dependencies`` (spec §3.1, 3.2, 3.15, 3.16, 3.20)."""
+``qa-transform`` and ``pipeline-dependencies`` (docs/steps.md)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ ScriptArguments = list[ScalarArgument | dict[str, ScalarArgument]] | dict[str, S
 
 
 def argument_list(arguments: Any) -> list[str]:
-    """Dataduct's ``script_arguments`` as command-line words (spec §3.15): a ``{k: v}`` entry
+    """Dataduct's ``script_arguments`` as command-line words (docs/steps.md): a ``{k: v}`` entry
     becomes ``--k=v``; anything else its text."""
     if arguments is None:
         return []
@@ -96,7 +96,7 @@ class ExtractS3Params(StepParams):
 
 
 class TransformParams(StepParams):
-    """``transform``: a shell command or script over staged input files (spec §3.15)."""
+    """``transform``: a shell command or script over staged input files (docs/steps.md)."""
 
     command: NonEmpty | None = None
     script: NonEmpty | None = None
@@ -113,7 +113,7 @@ class TransformParams(StepParams):
     """Accepted for compatibility, without effect: the command runs on the Airflow worker."""
 
     multi_input: ClassVar[bool] = True
-    """Takes an ``input_node`` map (spec §2.3)."""
+    """Takes an ``input_node`` map (docs/pipelines.md)."""
 
     @field_validator("script_uri")
     @classmethod
@@ -163,7 +163,7 @@ class TransformParams(StepParams):
 
 class QATransformParams(TransformParams):
     """``qa-transform``: a transform that checks data; it gets ``--test_name`` (and
-    ``--sns_topic_arn``) appended, reads no input and writes no output (spec §3.16)."""
+    ``--sns_topic_arn``) appended, reads no input and writes no output (docs/steps.md)."""
 
     sns_topic_arn: NonEmpty | None = None
     no_output: bool = True
@@ -216,7 +216,7 @@ DEPENDENCY_FLAGS: dict[str, str | None] = {
     "--sns_topic_arn": None,
     "--pipeline_name": None,
 }
-"""The flags of Dataduct's dependency-check executor (spec §3.20), and the step key each one
+"""The flags of Dataduct's dependency-check executor (docs/steps.md), and the step key each one
 stands for (None: the flag has no key)."""
 _LIST_FLAGS = ("--dependencies", "--dependencies_ok_to_fail")
 _SCRIPT_ARGUMENTS: TypeAdapter[Any] = TypeAdapter(ScriptArguments)
@@ -273,7 +273,7 @@ class DependencyArguments(BaseModel):
 
 class PipelineDependenciesParams(StepParams):
     """``pipeline-dependencies``: wait until the named pipelines' runs of the same day have
-    succeeded (spec §3.20), with a timeout."""
+    succeeded (docs/steps.md), with a timeout."""
 
     script_arguments: DependencyArguments | None = None
     """Dataduct's executor flags; each stands for its key. Declared first, so that the keys

@@ -1,4 +1,4 @@
-"""QA step family: ``column-check`` (spec §3.19)."""
+"""QA step family: ``column-check`` (docs/steps.md)."""
 
 from __future__ import annotations
 

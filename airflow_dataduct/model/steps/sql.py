@@ -1,4 +1,4 @@
-"""Parameters of the SQL / warehouse step family (spec §3.4-3.7, §3.9-3.14).
+"""Parameters of the SQL / warehouse step family (docs/steps.md).
 
 ``reload`` and ``delta-load`` are upserts (one concept, :class:`UpsertParams`) with a fixed
 ``delete_existing`` or a generated ``filter_clause``.
@@ -19,6 +19,8 @@ from airflow_dataduct.model.steps.base import (
     StepParams,
     exactly_one,
 )
+from airflow_dataduct.sql.history import history_problems
+from airflow_dataduct.sql.load_modes import insert_select_sql, placeholder_marks
 from airflow_dataduct.sql.script import placeholder_count, split_statements
 from airflow_dataduct.types import MAX_SPLITS
 
@@ -55,7 +57,7 @@ class CreateLoadRedshiftParams(StepParams):
 
 class UpsertParams(StepParams):
     """``upsert``: merge a source (table, ``sql`` or ``script``) into a destination by primary
-    key, in one transaction; optionally keep a type-2 ``history`` table (spec §3.10, §5.4)."""
+    key, in one transaction; optionally keep a type-2 ``history`` table (docs/steps.md)."""
 
     destination: NonEmpty
     source: NonEmpty | None = None
@@ -83,8 +85,6 @@ class UpsertParams(StepParams):
         if self.script_arguments and self.source is not None:
             raise ValueError("script_arguments needs a 'sql' or 'script' source to bind to")
         if self.sql is not None and self.script_arguments:
-            from airflow_dataduct.sql.script import placeholder_count
-
             found = placeholder_count(self.sql) + placeholder_count(self.filter_clause or "")
             if found != len(self.script_arguments):
                 raise ValueError(
@@ -97,8 +97,6 @@ class UpsertParams(StepParams):
         problems = super().check_tables(tables)
         history, destination = tables.get("history"), tables.get("destination")
         if history is not None and destination is not None:
-            from airflow_dataduct.sql.history import history_problems
-
             problems += [("history", p) for p in history_problems(history, destination)]
         return problems
 
@@ -272,7 +270,6 @@ class LoadPostgresParams(StepParams):
 
     @model_validator(mode="after")
     def _parameterised_insert(self) -> LoadPostgresParams:
-        from airflow_dataduct.sql.load_modes import insert_select_sql, placeholder_marks
 
         statements = split_statements(self.insert_query)
         if len(statements) != 1 or not statements[0].upper().startswith("INSERT"):

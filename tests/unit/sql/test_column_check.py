@@ -22,7 +22,7 @@ from airflow_dataduct.sql.column_check import (
 )
 from airflow_dataduct.tables.ddl import parse_table_sql
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures" / "broken"
 UTC = dt.timezone.utc
 

@@ -12,7 +12,7 @@ from airflow_dataduct.factory.definitions import open_definitions
 from airflow_dataduct.model.pipeline import Pipeline, read_pipeline
 from airflow_dataduct.model.schedule import FREQUENCIES, parse_load_time, parse_schedule
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEFINITIONS = ROOT / "dag_definitions"
 BROKEN = ROOT / "tests" / "fixtures" / "broken"
 EXPECT = re.compile(r"^# expect: (\d+):(\d+): (.+)$", re.MULTILINE)
@@ -81,7 +81,7 @@ steps:
     pipeline = read(text, tmp=tmp_path)
     assert pipeline.step("CreateAndLoadStep0").upstream == ("ExtractRdsStep0",)
     assert pipeline.step("PrimaryKeyCheckStep0").upstream == ()
-    # upsert chains on the primary-key-check's unused output, as in Dataduct (spec §2.2 rule 5)
+    # upsert chains on the primary-key-check's unused output, as in Dataduct (docs/pipelines.md)
     assert pipeline.step("UpsertStep0").upstream == ("PrimaryKeyCheckStep0",)
 
 

@@ -11,7 +11,7 @@ from airflow_dataduct.cli.main import main
 from airflow_dataduct.sql.identifiers import Dialect
 from airflow_dataduct.tables.ddl import parse_table_file, parse_table_sql
 
-NORTHWIND = Path(__file__).resolve().parents[1] / "fixtures/dataduct_examples/resources/tables"
+NORTHWIND = Path(__file__).resolve().parents[2] / "fixtures/dataduct_examples/resources/tables"
 CUSTOMERS = parse_table_sql("CREATE TABLE shop.customers (id INTEGER PRIMARY KEY);")
 ORDERS = parse_table_sql(
     "CREATE TABLE shop.orders (id INTEGER PRIMARY KEY, "

@@ -20,7 +20,7 @@ from airflow_dataduct.qa.history import create_history_sql, first_table, insert_
 from airflow_dataduct.qa.outcome import QaPolicy, qa_should_fail
 from airflow_dataduct.sql.identifiers import Dialect
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ARN = "arn:aws:sns:us-east-1:123456789012:etl-failures"
 CHECK = (
     "{step_type: count-check, source_host: h, source_table_name: a, "

@@ -18,7 +18,7 @@ from airflow_dataduct.model.steps.emr import split_step_string
 from airflow_dataduct.staging.locations import hadoop_output_manifest
 from airflow_dataduct.staging.store import LocalStagingStore
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEFINITIONS = ROOT / "dag_definitions"
 RUN = "{{ run_id | dataduct_path }}"
 OUT = "s3://dataduct-data/emr/votes/" + RUN

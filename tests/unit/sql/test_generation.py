@@ -41,7 +41,7 @@ from airflow_dataduct.tables.ddl import parse_table_sql
 
 # -- table definitions ---------------------------------------------------------------------
 
-# The Dataduct example (spec §5.3, examples/example_upsert.yaml).
+# The Dataduct example (docs/steps.md, examples/example_upsert.yaml).
 DEST = parse_table_sql(
     "CREATE TABLE dev.test_table_2(id INTEGER PRIMARY KEY, description VARCHAR(255));"
 )

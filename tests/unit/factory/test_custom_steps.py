@@ -16,7 +16,7 @@ from airflow_dataduct.factory.definitions import open_definitions
 from airflow_dataduct.model.pipeline import read_pipeline
 from airflow_dataduct.model.steps import STEP_KINDS, STEP_MODELS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 STEP_FILE = """
 from airflow.providers.standard.operators.empty import EmptyOperator

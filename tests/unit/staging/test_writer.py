@@ -19,7 +19,7 @@ from airflow_dataduct.staging.manifest import Manifest
 from airflow_dataduct.staging.store import LocalStagingStore
 from airflow_dataduct.staging.writer import MAX_SPLITS, StagedWriter, check_splits, split_records
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BROKEN = ROOT / "tests" / "fixtures" / "broken"
 PREFIX = "split/run/extract"
 HOSTILE = [

@@ -14,7 +14,7 @@ from airflow_dataduct.factory.definitions import open_definitions
 from airflow_dataduct.model.pipeline import read_pipeline
 from airflow_dataduct.operators.transform import TransformOperator
 
-DEFINITIONS = Path(__file__).resolve().parents[2] / "dag_definitions"
+DEFINITIONS = Path(__file__).resolve().parents[3] / "dag_definitions"
 CHECKS = """name: qa
 steps:
 -   step_type: primary-key-check

@@ -16,7 +16,7 @@ from airflow_dataduct.model.pipeline import pipeline_files
 from airflow_dataduct.model.schedule import parse_schedule
 from airflow_dataduct.sql.identifiers import Dialect
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEFINITIONS = ROOT / "dag_definitions"
 
 

@@ -12,7 +12,7 @@ import yaml
 
 from airflow_dataduct.cli.main import main
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEFINITIONS = ROOT / "dag_definitions"
 BROKEN = ROOT / "tests" / "fixtures" / "broken"
 

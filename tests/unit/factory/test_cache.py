@@ -10,7 +10,7 @@ import pytest
 from airflow_dataduct.factory import loader
 from airflow_dataduct.factory.cache import CACHE_ENV
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

@@ -93,7 +93,7 @@ def test_every_template_is_declared_package_data() -> None:
     from fnmatch import fnmatch
 
     setup = configparser.ConfigParser()
-    setup.read(Path(__file__).resolve().parents[2] / "setup.cfg")
+    setup.read(Path(__file__).resolve().parents[3] / "setup.cfg")
     patterns = setup["options.package_data"]["airflow_dataduct"].split()
     for relative, _ in template_files():
         path = f"cli/init-templates/{relative}"

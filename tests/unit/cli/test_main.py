@@ -12,7 +12,7 @@ import pytest
 from airflow_dataduct.cli.main import main
 from airflow_dataduct.model.pipeline import pipeline_files
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BROKEN = ROOT / "tests" / "fixtures" / "broken"
 ERROR_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
 

@@ -1,0 +1,1 @@
+"""The definitions model: YAML read with positions, validated into pipelines, steps and config."""

@@ -1,0 +1,1 @@
+"""SQL generation, pure Python: every statement for the warehouse and the sources, by dialect."""
