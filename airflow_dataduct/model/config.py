@@ -53,6 +53,13 @@ class StagingConfig(_Section):
     """Uncompressed size at which an extract starts a new part file."""
     retain: bool = False
     """Keep staged files after a successful load (else the load removes its input's files)."""
+    shared_filesystem: bool = False
+    """A local ``location`` is one filesystem mounted on every worker (NFS, EFS): allows it with
+    a distributed executor (Celery, Kubernetes, Edge), where it is otherwise an error."""
+
+    def is_local(self) -> bool:
+        """True for a directory on the worker's filesystem, False for ``s3://`` and other URIs."""
+        return "://" not in self.location
 
 
 class DefaultsConfig(_Section):
