@@ -14,6 +14,8 @@ SOURCE ?= postgres
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	@# MariaDB server and client (MySQL sources), and the headers mysqlclient builds against.
 	bash devstack/install_mariadb.sh
+	@# Redis server: the Celery broker of the many-workers test (tests/integration).
+	bash devstack/install_redis.sh
 	@# Debian's Chromium, driven by Playwright in the browser test (tests/browser).
 	bash devstack/install_chromium.sh
 	@# Debian's Graphviz (`dot`): the SVG of `airflow-dataduct graph` and `database graph`.

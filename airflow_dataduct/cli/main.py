@@ -1,4 +1,4 @@
-"""``airflow-dataduct``: check definitions without Airflow running (for pull-request gates)."""
+"""``airflow-dataduct``: set up a DAGs folder, check definitions without Airflow running."""
 
 from __future__ import annotations
 
@@ -84,16 +84,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     add_pipeline_parsers(commands)
-    from airflow_dataduct.cli import database, migrate, schema  # deferred: CLI start-up time
+    from airflow_dataduct.cli import database, init, migrate, schema  # deferred: CLI start-up time
 
-    for command_module in (database, migrate, schema):
+    for command_module in (database, init, migrate, schema):
         command_module.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "validate":
         return validate(args.paths, args.format)
     if args.command in PIPELINE_COMMANDS:
         return int(args.handler(args))
-    if args.command in ("database", "migrate-config", "schema"):
+    if args.command in ("database", "init", "migrate-config", "schema"):
         return int(args.handler(args))
     return 2  # pragma: no cover - argparse enforces the choices
 

@@ -60,6 +60,13 @@ class StagingConfig(_Section):
     region: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d+$")] | None = None
     """The staging bucket's AWS region, for Redshift COPY/UNLOAD (``REGION``) when the bucket
     is not in the cluster's region."""
+    shared_filesystem: bool = False
+    """A local ``location`` is one filesystem mounted on every worker (NFS, EFS): allows it with
+    a distributed executor (Celery, Kubernetes, Edge), where it is otherwise an error."""
+
+    def is_local(self) -> bool:
+        """True for a directory on the worker's filesystem, False for ``s3://`` and other URIs."""
+        return "://" not in self.location
 
 
 Frequency = Literal[tuple(FREQUENCIES)]  # type: ignore[valid-type]

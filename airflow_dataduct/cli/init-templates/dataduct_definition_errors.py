@@ -1,0 +1,13 @@
+"""Reports broken Dataduct definitions as this file's import error; it defines no DAG
+(written by ``airflow-dataduct init``).
+
+Airflow shows the error under "DAG Import Errors", one line per problem (file:line:col),
+while every valid pipeline stays active through ``dataduct_pipelines.py``. The definitions
+are read from ``dag_definitions/`` next to this file, or from ``DATADUCT_DEFINITIONS_DIR``.
+"""
+
+from pathlib import Path
+
+from airflow_dataduct.factory.loader import raise_definition_errors
+
+raise_definition_errors(Path(__file__).resolve().parent / "dag_definitions")
