@@ -74,6 +74,14 @@ class UpsertOperator(WarehouseOperator):
         )
         if self.analyze_table:
             self.warehouse.analyze(self.destination)
+        self.record_write(
+            context,
+            self.destination.full_name,
+            source_rows=staged,
+            rows_deleted=deleted,
+            rows_inserted=inserted,
+            rows_new=inserted - deleted,
+        )
         return {
             "table": self.destination.full_name,
             "source_rows": staged,
