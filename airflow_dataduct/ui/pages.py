@@ -162,7 +162,8 @@ def chart(runs: Sequence[CheckResult]) -> Markup:
     inner_w, inner_h = width - 2 * pad, height - 2 * pad
     step = inner_w / max(len(runs), 1)
     counts = [_bar_value(r) for r in runs]
-    top = max([c for c in counts if c] or [1])
+    top = max([c for c in counts if c is not None] or [0])
+    scale = top or 1
     rates = [r.error_rate for r in runs]
     top_rate = max([x for x in rates if x] or [0.0]) or 1.0
     parts = [
@@ -176,7 +177,7 @@ def chart(runs: Sequence[CheckResult]) -> Markup:
     ]
     for i, (run, count) in enumerate(zip(runs, counts, strict=True)):
         colour = {"pass": "#68d391", "warn": "#f6e05e"}.get(run.outcome, "#fc8181")
-        bar_h = inner_h * (count or 0) / top
+        bar_h = max(inner_h * (count or 0) / scale, 2.0)  # a zero still shows the run
         x = pad + i * step + step * 0.15
         parts.append(
             f'<rect x="{x:.1f}" y="{height - pad - bar_h:.1f}" width="{step * 0.7:.1f}" '

@@ -187,6 +187,16 @@ def test_users_graph_shows_its_five_steps_and_their_edges(ui: AirflowUi, page: A
     screenshot(page, "users-graph.png")
 
 
+def test_dag_docs_show_the_yaml_and_table_definitions(ui: AirflowUi, page: Any) -> None:
+    page.goto(f"{ui.base_url}/dags/users")
+    page.get_by_role("button", name="Dag Docs").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("table_definition: tables/staging.maestro_users.sql").first.wait_for()
+    assert dialog.get_by_text("-- file: tables/prod.users.sql", exact=False).first.is_visible()
+    page.wait_for_timeout(500)
+    screenshot(page, "users-docs.png")
+
+
 def test_broken_yaml_is_an_import_error_and_the_others_stay(ui: AirflowUi, page: Any) -> None:
     (ui.definitions / "broken.yaml").write_text(
         "name: broken\nfrequency: dayly\nsteps:\n-   step_type: extract-rdss\n"
