@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # `make demo SOURCE=mysql` reads the demo's source from MariaDB instead of PostgreSQL.
 SOURCE ?= postgres
 
-.PHONY: install mariadb demo test system-test docs lint stack-up stack-down clean
+.PHONY: install mariadb demo ui ui-stop test system-test docs lint stack-up stack-down clean
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	@# MariaDB server and client (MySQL sources), and the headers mysqlclient builds against.
@@ -35,6 +35,14 @@ mariadb:
 
 demo: install
 	DEMO_SOURCE=$(SOURCE) $(BIN)/python -m devstack.demo
+
+# Airflow's web UI on the demo stack (api-server, scheduler, dag-processor, triggerer); prints
+# the URL. Ctrl-C or `make ui-stop` stops it.
+ui: install
+	$(BIN)/python -m devstack.airflow_ui
+
+ui-stop:
+	$(BIN)/python -m devstack.airflow_ui stop
 
 test: install
 	$(BIN)/ruff check .

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -25,6 +26,11 @@ class BuildContext:
 
     pipeline: Pipeline
     config: DataductConfig
+
+    @functools.cached_property
+    def source_lines(self) -> list[str]:
+        """The pipeline file's lines, split once for every task's docs."""
+        return self.pipeline.source_text.splitlines()
 
     def staging_prefix(self, step_name: str) -> str:
         """The templated staging location of ``step_name``'s output for the current run; an
@@ -67,7 +73,10 @@ class BuildContext:
 
     def task_kwargs(self, step: StepSpec) -> dict[str, Any]:
         """task_id, retries and docs common to every task of ``step``."""
-        kwargs: dict[str, Any] = {"task_id": step.name, "doc_md": step_doc(step)}
+        kwargs: dict[str, Any] = {
+            "task_id": step.name,
+            "doc_md": step_doc(step, self.source_lines),
+        }
         if step.params.max_retries is not None:
             kwargs["retries"] = step.params.max_retries
             kwargs["retry_delay"] = dt.timedelta(minutes=self.config.defaults.retry_delay_minutes)
@@ -100,12 +109,37 @@ class BuildContext:
         }
 
 
-def step_doc(step: StepSpec) -> str:
-    """Markdown for a task's docs: the step type, where it is defined, and its keys."""
-    keys = step.params.model_dump(exclude_defaults=True, exclude={"step_type"}, by_alias=True)
-    lines = [f"**{step.step_type}** step `{step.name}`, defined at `{step.location}`", ""]
-    lines += [f"- `{key}`: `{value}`" for key, value in keys.items()]
-    return "\n".join(lines)
+def step_excerpt(lines: Sequence[str], line: int, column: int) -> list[str]:
+    """The lines of the step whose first key is at ``line``:``column`` (1-based): up to the
+    next line indented less (the next step, or the next top-level key), trailing blank and
+    comment lines left out."""
+    if not 0 < line <= len(lines):
+        return []
+    end = line
+    while end < len(lines):
+        text = lines[end]
+        indent = len(text) - len(text.lstrip())
+        if text.strip() and indent < max(column - 1, 1) and not text.lstrip().startswith("#"):
+            break
+        end += 1
+    excerpt = list(lines[line - 1 : end])
+    while excerpt and (not excerpt[-1].strip() or excerpt[-1].lstrip().startswith("#")):
+        excerpt.pop()
+    return excerpt
+
+
+def step_doc(step: StepSpec, lines: Sequence[str] = ()) -> str:
+    """Markdown for a task's docs: the step type, its file and line, and the step's YAML with
+    line numbers (a code block: keys keep their underscores, long values scroll)."""
+    where = step.location
+    name = where.path.rsplit("/", 1)[-1]
+    head = f"**{step.step_type}** step {step.name}: `{name}`, line {where.line}"
+    excerpt = step_excerpt(lines, where.line, where.column)
+    if not excerpt:
+        return head
+    width = len(str(where.line + len(excerpt)))
+    numbered = [f"{where.line + i:>{width}}  {text}" for i, text in enumerate(excerpt)]
+    return "\n".join([head, "", "```yaml", *numbered, "```"])
 
 
 P = TypeVar("P", bound=StepParams)

@@ -133,6 +133,28 @@ def clear_table_sql(table: Table, dialect: Dialect) -> str:
     return f"TRUNCATE {table_ref(table)}"
 
 
+_VERBS = {"INSERT": "inserted", "UPDATE": "updated", "DELETE": "deleted", "MERGE": "merged"}
+
+
+def statement_head(sql: str, width: int = 80) -> str:
+    """The start of ``sql`` on one line, up to its first parenthesis or ``width`` characters."""
+    head = " ".join(sql.split("(")[0].split())
+    return head if len(head) <= width else head[: width - 3] + "..."
+
+
+def describe_statement(sql: str, rowcount: int) -> str:
+    """A log line for one statement: what it did to how many rows, or only what ran when the
+    driver reports no count (``-1``: DDL, ``SET``, ``LOCK``, ``ANALYZE``)."""
+    head = statement_head(sql)
+    if rowcount < 0:
+        return f"Ran {head}"
+    keyword = head.split(" ", 1)[0].upper()
+    verb = _VERBS.get(keyword, "affected")
+    if keyword == "SELECT" or head.upper().startswith("CREATE"):
+        verb = "selected" if keyword == "SELECT" else "written"
+    return f"{head}: {rowcount:,} row{'s' if rowcount != 1 else ''} {verb}"
+
+
 class Warehouse:
     """One warehouse connection id, its dialect and search path."""
 
@@ -203,10 +225,10 @@ class Warehouse:
         with self._autocommit_cursor() as cursor:
             cursor.execute(sql)
 
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
-        """Rows of one read-only query."""
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Rows of one read-only query (``%s`` placeholders take ``params``)."""
         with self.transaction() as cursor:
-            cursor.execute(sql)
+            cursor.execute(sql) if params is None else cursor.execute(sql, params)
             return [tuple(r) for r in cursor.fetchall()]
 
     def ensure_table(self, cursor: Any, table: Table) -> bool:
@@ -384,7 +406,7 @@ class Warehouse:
                 for sql, params in items:
                     self.execute(cursor, sql, params)
                     counts.append(cursor.rowcount)
-                    log.info("%s rows: %s", cursor.rowcount, sql.split("(")[0].strip()[:80])
+                    log.info("%s", describe_statement(sql, cursor.rowcount))
             return counts
 
         return self.retrying(run) if transactional else run()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 from typing import Any
 
 from airflow.sdk import DAG
@@ -49,30 +50,55 @@ def start_date(schedule: Schedule, config: DataductConfig) -> dt.datetime:
 
 
 def dag_doc(pipeline: Pipeline, config: DataductConfig) -> str:
-    """Markdown shown on the DAG's page: description, mode, source file and the YAML itself."""
+    """Markdown shown on the DAG's page: what it is and the active mode, then the pipeline's
+    YAML and the table definitions it uses (Airflow's Code tab shows only the loader file),
+    then its steps. Code blocks and plain table cells, no inline-code chips: long keys keep
+    their underscores and scroll instead of wrapping."""
     delta = pipeline.schedule.time_delta
     shift = f"; start shifted by `time_delta` {delta}" if delta else ""
     frequency = pipeline.schedule.frequency
     declared = pipeline.declared_frequency
     override = f" (`defaults.frequency_override`; the file says `{declared}`)"
     runs = f"`{frequency}`" + (override if declared and declared != frequency else "")
+    name = pipeline.path.rsplit("/", 1)[-1]
     parts = [
-        pipeline.description or f"Dataduct pipeline `{pipeline.name}`.",
+        pipeline.description or f"Dataduct pipeline {pipeline.name}.",
         "",
         f"Mode: `{config.mode or 'none'}` (`${MODE_ENV}`).",
         "",
-        f"Defined in `{pipeline.path}`; runs {runs} at "
-        f"{pipeline.schedule.hour:02d}:{pipeline.schedule.minute:02d} UTC{shift}.",
+        f"Runs {runs} at {pipeline.schedule.hour:02d}:"
+        f"{pipeline.schedule.minute:02d} UTC{shift}. Defined in:",
         "",
-        "### Steps",
+        "```text",
+        pipeline.path,
+        "```",
         "",
-        steps_table(pipeline),
+        f"### {name}",
         "",
         "```yaml",
         pipeline.source_text.rstrip(),
         "```",
+        *table_definitions(pipeline),
+        "",
+        "### Steps",
+        "",
+        steps_table(pipeline),
     ]
     return "\n".join(parts)
+
+
+def table_definitions(pipeline: Pipeline) -> list[str]:
+    """A section with every table definition file the steps use, as written (kept by the
+    parser, so no file is read again)."""
+    tables = {t.source_path: t for s in pipeline.steps for t in s.tables.values()}
+    if not tables:
+        return []
+    folder = os.path.dirname(pipeline.path)
+    lines = ["", "### Table definitions", "", "```sql"]
+    for path, table in tables.items():
+        shown = os.path.relpath(path, folder) if folder and os.path.isabs(path) else path
+        lines += [f"-- file: {shown}", table.source_sql.strip(), ""]
+    return [*lines[:-1], "```"]
 
 
 def dag_tags(pipeline: Pipeline, config: DataductConfig | None = None) -> list[str]:

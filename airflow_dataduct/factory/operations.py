@@ -98,17 +98,11 @@ def wire_lifecycle(tasks: Mapping[str, Any], steps: Iterable[StepSpec]) -> None:
 
 
 def steps_table(pipeline: Pipeline) -> str:
-    """A Markdown table of every step: name, type, role, upstream and its keys."""
-    rows = ["| step | type | upstream | parameters |", "|---|---|---|---|"]
+    """A Markdown table of every step: name, type (and role), upstream steps and the line of
+    the YAML above where it is defined (its keys are there, not repeated in chips)."""
+    rows = ["| step | type | upstream | line |", "|---|---|---|---|"]
     for step in pipeline.steps:
-        keys = step.params.model_dump(exclude_defaults=True, exclude={"step_type", "name"})
-        params = "<br>".join(f"`{k}`: `{_cell(v)}`" for k, v in keys.items()) or "-"
         kind = step.step_type if step.role == "main" else f"{step.step_type} ({step.role})"
         upstream = ", ".join(step.upstream) or "-"
-        rows.append(f"| `{step.name}` | {kind} | {upstream} | {params} |")
+        rows.append(f"| {step.name} | {kind} | {upstream} | {step.location.line or '-'} |")
     return "\n".join(rows)
-
-
-def _cell(value: Any) -> str:
-    text = " ".join(str(value).split())
-    return (text[:117] + "...") if len(text) > 120 else text.replace("|", "\\|")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airflow.sdk import BaseOperator
@@ -56,3 +56,14 @@ class WarehouseOperator(BaseOperator):
     def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
         self.prepare_sql(self.warehouse.dialect)
         super().render_template_fields(context, jinja_env)
+
+    def record_write(self, context: Mapping[str, Any], table: str, **counts: Any) -> None:
+        """Put ``counts`` (rows loaded, inserted, deleted...) and the run on the asset event
+        this task emits for warehouse table ``table``, so the Assets page shows them."""
+        events = context.get("outlet_events")
+        if events is None:
+            return
+        extra = {**counts, "run_id": context.get("run_id")}
+        for asset in self.outlets:
+            if getattr(asset, "name", None) == table.lower():
+                events[asset].extra.update(extra)

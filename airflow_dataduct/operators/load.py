@@ -111,4 +111,5 @@ class CreateLoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
         )
         log.info("Replaced the contents of %s with %s rows", self.table.full_name, f"{loaded:,}")
         self.finish_input(store)
+        self.record_write(context, self.table.full_name, rows_loaded=loaded, replaced=True)
         return {"table": self.table.full_name, "rows": loaded}

@@ -141,6 +141,8 @@ class LoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
             self.table,
             self.insert_mode,
         )
+        table = f"{self.schema}.{self.table}" if self.schema else self.table
+        self.record_write(context, table, rows_loaded=loaded, mode=self.insert_mode)
         return {"table": f"{self.schema}.{self.table}", "rows": loaded, "mode": self.insert_mode}
 
     def _copy_kwargs(self, manifest: Manifest) -> dict[str, Any]:

@@ -138,4 +138,10 @@ class CreateUpdateSqlOperator(SqlScriptOperator):
             raise StepFailed(self.task_id, self.step_type, exc) from exc
         if self.analyze_table:
             self.warehouse.analyze(self.table)
+        self.record_write(
+            context,
+            self.table.full_name,
+            statements=len(counts),
+            rows_affected=sum(c for c in counts if c > 0),
+        )
         return {"table": self.table.full_name, "rowcounts": counts}

@@ -9,7 +9,7 @@ from typing import Any
 from airflow_dataduct.errors import StepFailed
 from airflow_dataduct.operators.base import WarehouseOperator
 from airflow_dataduct.sql.identifiers import Dialect
-from airflow_dataduct.sql.script import bind_arguments
+from airflow_dataduct.sql.script import bind_arguments, format_statements, split_statements
 from airflow_dataduct.sql.upsert import UpsertOptions, upsert_statements
 from airflow_dataduct.tables.model import Table
 
@@ -61,14 +61,20 @@ class UpsertOperator(WarehouseOperator):
         self.destination = destination
         self.options = options or UpsertOptions()
         self.analyze_table = analyze_table
-        self.sql: list[str] = []
+        self.sql = ""
+        """The statements as one formatted script, one paragraph each (Rendered Template)."""
 
     def prepare_sql(self, dialect: Dialect) -> None:
-        self.sql = upsert_statements(self.source, self.destination, self.options, dialect)
+        statements = upsert_statements(self.source, self.destination, self.options, dialect)
+        self.sql = format_statements(statements)
+
+    def statements(self) -> list[str]:
+        """The rendered statements, in order: temporary table, fill, delete, insert, ..."""
+        return split_statements(self.sql)
 
     def execute(self, context: Any) -> dict[str, Any]:
         try:
-            statements = bind_arguments(self.sql, self.script_arguments)
+            statements = bind_arguments(self.statements(), self.script_arguments)
             counts = self.warehouse.run_statements(
                 statements,
                 lock=self.destination,
@@ -88,6 +94,14 @@ class UpsertOperator(WarehouseOperator):
         )
         if self.analyze_table:
             self.warehouse.analyze(self.destination)
+        self.record_write(
+            context,
+            self.destination.full_name,
+            source_rows=staged,
+            rows_deleted=deleted,
+            rows_inserted=inserted,
+            rows_new=inserted - deleted,
+        )
         return {
             "table": self.destination.full_name,
             "source_rows": staged,

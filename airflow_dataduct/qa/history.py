@@ -71,14 +71,42 @@ def insert_history_sql(table: str) -> str:
     return f"INSERT INTO {quote_qualified(table)} ({names}) VALUES ({marks})"
 
 
+def _history_names() -> str:
+    return ", ".join(name for name, _ in HISTORY_COLUMNS)
+
+
+def latest_results_sql(table: str) -> str:
+    """Each check's latest row (one per pipeline and test), PostgreSQL and Redshift alike."""
+    names = _history_names()
+    return (
+        f"SELECT {names} FROM (SELECT {names}, ROW_NUMBER() OVER (PARTITION BY pipeline_name, "
+        f"test_name ORDER BY recorded_at DESC) AS recency FROM {quote_qualified(table)}) latest "
+        "WHERE recency = 1 ORDER BY pipeline_name, test_name"
+    )
+
+
+def pipeline_results_sql(table: str, limit: int) -> str:
+    """A pipeline's latest ``limit`` rows, newest first; one ``%s``: the pipeline name."""
+    return (
+        f"SELECT {_history_names()} FROM {quote_qualified(table)} WHERE pipeline_name = %s "
+        f"ORDER BY recorded_at DESC LIMIT {int(limit)}"
+    )
+
+
 def _number(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
 def history_row(
-    pipeline: str, result: Mapping[str, Any], run_date: dt.datetime | None
+    pipeline: str,
+    result: Mapping[str, Any],
+    run_date: dt.datetime | None,
+    task: Mapping[str, Any] | None = None,
 ) -> tuple[Any, ...]:
-    """The history row of one check ``result`` (the dict the QA operators return)."""
+    """The history row of one check ``result`` (the dict the QA operators return); ``task``
+    (dag_id, run_id, task_id, map_index, try_number) goes into ``details`` under ``airflow``,
+    so the Data Quality view links each row to its run and log."""
+    details = {**result, "airflow": dict(task)} if task else dict(result)
     source = result.get("source_count")
     destination = result.get("destination_count")
     return (
@@ -93,7 +121,7 @@ def history_row(
         _number(result.get("error_rate")),
         None if source is None else int(source),
         None if destination is None else int(destination),
-        json.dumps(result, sort_keys=True, default=str),
+        json.dumps(details, sort_keys=True, default=str),
     )
 
 
@@ -103,6 +131,7 @@ def append_result(
     pipeline: str,
     result: Mapping[str, Any],
     run_date: dt.datetime | None,
+    task: Mapping[str, Any] | None = None,
 ) -> None:
     """Append one result to ``table``: created when missing, then one INSERT in a transaction."""
     try:
@@ -112,7 +141,7 @@ def append_result(
     except Exception as exc:  # a concurrent check may have created it first
         log.info("Creating %s raced with another check (%s); inserting anyway", table, exc)
     with warehouse.transaction() as cursor:
-        cursor.execute(insert_history_sql(table), history_row(pipeline, result, run_date))
+        cursor.execute(insert_history_sql(table), history_row(pipeline, result, run_date, task))
     log.info("Recorded %s in %s", result.get("test_name"), table)
 
 

@@ -50,6 +50,30 @@ def run_date(context: Mapping[str, Any]) -> dt.datetime | None:
     return getattr(context.get("dag_run"), "run_after", None)
 
 
+def task_identity(context: Mapping[str, Any]) -> dict[str, Any]:
+    """The Airflow ids of the running check (dag, run, task, map index, try), for links."""
+    ti = context.get("ti")
+    if ti is None:
+        return {}
+    names = ("dag_id", "run_id", "task_id", "map_index", "try_number")
+    return {name: getattr(ti, name, None) for name in names}
+
+
+def show_summary(context: Mapping[str, Any], summary: str) -> None:
+    """Push ``summary`` as the XCom ``qa_summary``: one line of text on the task instance's
+    XCom tab, next to the collapsed result."""
+    ti = context.get("ti")
+    if ti is not None:
+        ti.xcom_push(key="qa_summary", value=summary)
+
+
+def outcome(success: bool, policy: QaPolicy | None) -> str:
+    """``pass``, ``warn`` (failed, the run continues) or ``fail``."""
+    if success:
+        return "pass"
+    return "fail" if qa_should_fail(success, policy) else "warn"
+
+
 def qa_should_fail(success: bool, policy: QaPolicy | None) -> bool:
     """The warn/fail decision alone: a failed check fails the task unless the policy warns."""
     return not success and not (policy is not None and policy.warns)
@@ -67,9 +91,17 @@ def finish_check(
     ``DataQualityCheckFailed(summary)`` (as Airflow's AirflowFailException: no retry)."""
 
     if policy is not None and policy.history_table:
-        append_result(warehouse, policy.history_table, policy.pipeline, result, run_date(context))
+        append_result(
+            warehouse,
+            policy.history_table,
+            policy.pipeline,
+            {**result, "summary": summary, "outcome": outcome(bool(result.get("success")), policy)},
+            run_date(context),
+            task_identity(context),
+        )
     if policy is not None and policy.log_location:
         write_result_row(policy, result, context)
+    show_summary(context, summary)
     if result.get("success"):
         log.info("%s passed", summary)
         return result

@@ -44,6 +44,21 @@ def one_statement(sql: str, key: str) -> None:
         raise ValueError(f"{key}: expected one SELECT statement, found {found}")
 
 
+def format_statements(statements: Sequence[str]) -> str:
+    """Statements as one readable script: each re-indented by sqlparse, ended by ``;``, one
+    paragraph each (what the UI's Rendered Template shows, and what runs after
+    :func:`split_statements`)."""
+    return "\n\n".join(_readable(statement).strip() + ";" for statement in statements)
+
+
+_DML = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.IGNORECASE)
+
+
+def _readable(statement: str) -> str:
+    """DML re-indented by sqlparse; DDL as generated (sqlparse breaks ``CREATE TEMPORARY``)."""
+    return sqlparse.format(statement, reindent=True) if _DML.match(statement) else statement
+
+
 def placeholder_count(statement: str) -> int:
     """``%s`` placeholders outside string literals and quoted names (``%%`` is a literal %)."""
     bare = _LITERALS.sub("''", statement).replace("%%", "")

@@ -1,5 +1,6 @@
-"""The Airflow web UI in a real browser: a real api-server, scheduler and dag-processor on
-loopback with the example definitions, driven through Debian's Chromium by Playwright.
+"""The Airflow web UI in a real browser: a real api-server, scheduler, dag-processor and
+triggerer on loopback (started as ``make ui`` does) with the example definitions, driven
+through Debian's Chromium by Playwright.
 
 Screenshots go to ``.local/screenshots``; with ``DATADUCT_UPDATE_SCREENSHOTS=1`` also to
 ``docs/`` (the README shows those).
@@ -10,23 +11,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import subprocess
 import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
-from devstack._common import free_port
+from devstack.airflow_ui import airflow_env, healthy, start_airflow, stop_airflow, ui_port
 from devstack.postgres import PostgresServer
 from devstack.seed import seed_users
 from tests.integration.conftest import (
-    AIRFLOW,
     SEED_ROWS,
     SOURCE_DB,
     WAREHOUSE_DB,
@@ -51,13 +50,13 @@ playwright = pytest.importorskip("playwright.sync_api", reason="playwright is no
 
 @dataclass
 class AirflowUi:
-    """The three Airflow processes, their environment and the definitions folder they read."""
+    """The Airflow parts started by devstack.airflow_ui, their environment and definitions."""
 
     base_url: str
     env: dict[str, str]
     definitions: Path
     logs: Path
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    warehouse_dsn: str
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
         """One REST call with a token of the simple auth manager (all users are admins)."""
@@ -71,6 +70,10 @@ class AirflowUi:
         )
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.load(response)
+
+    def warehouse(self, sql: str) -> list[tuple[Any, ...]]:
+        with psycopg.connect(self.warehouse_dsn) as conn:
+            return conn.execute(sql).fetchall()
 
     def log_tail(self) -> str:
         return "\n".join(
@@ -92,80 +95,30 @@ def _wait(condition: Any, timeout: float, what: str, ui: AirflowUi) -> Any:
     pytest.fail(f"timed out waiting for {what}\n{ui.log_tail()}")
 
 
-def _healthy(ui: AirflowUi) -> bool:
-    with urllib.request.urlopen(f"{ui.base_url}/api/v2/monitor/health", timeout=10) as response:
-        health = json.load(response)
-    return all(
-        health[part]["status"] == "healthy"
-        for part in ("metadatabase", "scheduler", "dag_processor")
-    )
-
-
-def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    """SIGTERM each process group this fixture started, then SIGKILL what is left."""
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def ui(postgres: PostgresServer) -> Iterator[AirflowUi]:
-    """api-server, scheduler and dag-processor on loopback, own AIRFLOW_HOME, seeded stack."""
+    """api-server, scheduler, dag-processor and triggerer as ``make ui`` starts them, with
+    their own AIRFLOW_HOME and definitions folder, on the seeded stack."""
     recreate_database(postgres, SOURCE_DB)
     recreate_database(postgres, WAREHOUSE_DB)
     seed_users(postgres.dsn(SOURCE_DB), SEED_ROWS)
     base = Path(tempfile.mkdtemp(prefix="dataduct-ui-"))
     definitions = copy_definitions(base / "dag_definitions", base / "staging")
-    port = free_port()
-    env = {
-        **os.environ,
-        "AIRFLOW_HOME": str(base / "airflow"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__PARALLELISM": "2",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-        "AIRFLOW__API_AUTH__JWT_SECRET": "dataduct-browser-test",
-        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
-        "AIRFLOW__API__WORKERS": "1",
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-        "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "5",
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
-        "AIRFLOW_CONN_DATADUCT_MAESTRO": postgres.dsn(SOURCE_DB),
-        "AIRFLOW_CONN_DATADUCT_WAREHOUSE": postgres.dsn(WAREHOUSE_DB),
-        "DATADUCT_DEFINITIONS_DIR": str(definitions),
+    port = ui_port()
+    connections = {
+        "dataduct_maestro": postgres.dsn(SOURCE_DB),
+        "dataduct_warehouse": postgres.dsn(WAREHOUSE_DB),
     }
-    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
+    env = airflow_env(base / "airflow", port, connections)
+    env["DATADUCT_DEFINITIONS_DIR"] = str(definitions)
     logs = base / "logs"
-    logs.mkdir()
-    ui = AirflowUi(f"http://127.0.0.1:{port}", env, definitions, logs)
-    commands = {
-        "api-server": [AIRFLOW, "api-server", "-H", "127.0.0.1", "-p", str(port)],
-        "scheduler": [AIRFLOW, "scheduler"],
-        "dag-processor": [AIRFLOW, "dag-processor"],
-    }
+    ui = AirflowUi(f"http://127.0.0.1:{port}", env, definitions, logs, postgres.dsn(WAREHOUSE_DB))
     try:
-        for name, command in commands.items():
-            with open(logs / f"{name}.log", "wb") as log:
-                ui.processes.append(
-                    subprocess.Popen(
-                        command,
-                        env=env,
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                        start_new_session=True,
-                    )
-                )
-        _wait(lambda: _healthy(ui), STARTUP_TIMEOUT, "a healthy Airflow", ui)
+        start_airflow(env, port, logs)
+        _wait(lambda: healthy(ui.base_url), STARTUP_TIMEOUT, "a healthy Airflow", ui)
         yield ui
     finally:
-        _stop(ui.processes)
+        stop_airflow(logs)
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -234,6 +187,16 @@ def test_users_graph_shows_its_five_steps_and_their_edges(ui: AirflowUi, page: A
     screenshot(page, "users-graph.png")
 
 
+def test_dag_docs_show_the_yaml_and_table_definitions(ui: AirflowUi, page: Any) -> None:
+    page.goto(f"{ui.base_url}/dags/users")
+    page.get_by_role("button", name="Dag Docs").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("table_definition: tables/staging.maestro_users.sql").first.wait_for()
+    assert dialog.get_by_text("-- file: tables/prod.users.sql", exact=False).first.is_visible()
+    page.wait_for_timeout(500)
+    screenshot(page, "users-docs.png")
+
+
 def test_broken_yaml_is_an_import_error_and_the_others_stay(ui: AirflowUi, page: Any) -> None:
     (ui.definitions / "broken.yaml").write_text(
         "name: broken\nfrequency: dayly\nsteps:\n-   step_type: extract-rdss\n"
@@ -257,22 +220,86 @@ def test_broken_yaml_is_an_import_error_and_the_others_stay(ui: AirflowUi, page:
     assert not ui.api("GET", "/dags/users")["has_import_errors"]
 
 
-def test_triggered_users_run_succeeds_through_the_scheduler(ui: AirflowUi, page: Any) -> None:
+@pytest.fixture(scope="module")
+def users_run(ui: AirflowUi) -> str:
+    """A ``users`` run triggered through the REST API and finished by the scheduler."""
     ui.api("PATCH", "/dags/users", {"is_paused": False})
-    run = ui.api("POST", "/dags/users/dagRuns", {"logical_date": None})
-    run_id = run["dag_run_id"]
+    run_id = ui.api("POST", "/dags/users/dagRuns", {"logical_date": None})["dag_run_id"]
 
     def finished() -> str | None:
         state = ui.api("GET", f"/dags/users/dagRuns/{run_id}")["state"]
         return state if state in ("success", "failed") else None
 
     assert _wait(finished, RUN_TIMEOUT, "the users run", ui) == "success", ui.log_tail()
-    page.goto(f"{ui.base_url}/dags/users/runs/{run_id}")
+    return run_id
+
+
+def latest_count_check(ui: AirflowUi) -> tuple[int, int, float]:
+    """The warehouse's latest count-check row of ``users``: source, warehouse rows, rate."""
+    return ui.warehouse(
+        "SELECT source_count, destination_count, error_rate FROM prod.dba_table_qa_tests "
+        "WHERE test_name = 'users.CountCheckStep0' ORDER BY recorded_at DESC LIMIT 1"
+    )[0]
+
+
+def quality_frame(page: Any) -> Any:
+    return page.frame_locator("iframe[title='Data Quality']")
+
+
+def test_triggered_users_run_succeeds_with_row_counts_on_its_assets(
+    ui: AirflowUi, page: Any, users_run: str
+) -> None:
+    page.goto(f"{ui.base_url}/dags/users/runs/{users_run}")
     page.get_by_text("success", exact=False).first.wait_for()
+    page.wait_for_timeout(1000)  # let the grid settle for the picture
+    screenshot(page, "users-run.png")
     events = ui.api("GET", "/assets/events?source_dag_id=users")["asset_events"]
-    assert {e["uri"] for e in events} == {
-        "x-dataduct://dataduct_warehouse/staging/maestro_users",
-        "x-dataduct://dataduct_warehouse/prod/users",
-    }, "the writing tasks updated their table assets"
+    extras = {e["uri"]: e["extra"] for e in events if e["source_run_id"] == users_run}
+    loaded = ui.warehouse("SELECT COUNT(*) FROM prod.users")[0][0]
+    assert (
+        extras["x-dataduct://dataduct_warehouse/staging/maestro_users"]["rows_loaded"]
+        == (ui.warehouse("SELECT COUNT(*) FROM staging.maestro_users")[0][0])
+    )
+    upserted = extras["x-dataduct://dataduct_warehouse/prod/users"]
+    assert (upserted["rows_inserted"], upserted["run_id"]) == (loaded, users_run)
     page.goto(f"{ui.base_url}/assets")
     page.get_by_text("prod.users", exact=True).first.wait_for()
+
+
+def test_data_quality_page_lists_the_checks_with_the_warehouse_numbers(
+    ui: AirflowUi, page: Any, users_run: str
+) -> None:
+    source, warehouse, _ = latest_count_check(ui)
+    page.goto(f"{ui.base_url}/plugin/data-quality")
+    row = quality_frame(page).locator("tr[data-test='users.CountCheckStep0']")
+    row.wait_for()
+    assert row.get_attribute("data-outcome") == "pass"
+    assert f"source rows {source:,}" in row.inner_text()
+    assert f"warehouse rows {warehouse:,}" in row.inner_text()
+    pk = quality_frame(page).locator("tr[data-test='users.PrimaryKeyCheckStep0']")
+    assert "duplicated keys 0" in pk.inner_text()
+    screenshot(page, "data-quality.png")
+    row.get_by_role("link", name="log").click()
+    page.wait_for_url("**/dags/users/runs/**/tasks/CountCheckStep0**")
+
+
+def test_dag_tab_charts_each_check_over_its_runs(ui: AirflowUi, page: Any, users_run: str) -> None:
+    _, warehouse, _ = latest_count_check(ui)
+    page.goto(f"{ui.base_url}/dags/users/plugin/dag-data-quality")
+    section = quality_frame(page).locator("section[data-test='users.CountCheckStep0']")
+    section.locator("svg.chart rect").first.wait_for()
+    assert f"warehouse rows {warehouse:,}" in section.inner_text()
+    screenshot(page, "users-quality-tab.png")
+
+
+def test_qa_task_tab_shows_its_result(ui: AirflowUi, page: Any, users_run: str) -> None:
+    source, warehouse, rate = latest_count_check(ui)
+    page.goto(
+        f"{ui.base_url}/dags/users/runs/{users_run}/tasks/CountCheckStep0/plugin/task-data-quality"
+    )
+    frame = quality_frame(page)
+    frame.locator("section.result").wait_for()
+    assert frame.locator("[data-number='source rows']").inner_text() == f"{source:,}"
+    assert frame.locator("[data-number='warehouse rows']").inner_text() == f"{warehouse:,}"
+    assert f"{rate:.4f}%" in frame.locator("section.result").inner_text()
+    screenshot(page, "qa-task-tab.png")

@@ -67,10 +67,11 @@ def test_operators_show_their_sql_as_templated_fields(users) -> None:
     upsert = users.get_task("upsert_users")
     upsert.prepare_sql(Dialect.POSTGRES)
     assert "sql" in upsert.template_fields
-    assert upsert.sql[1] == (
+    assert " ".join(upsert.statements()[1].split()) == (
         "INSERT INTO users_temp (user_id, user_name, user_email) "
         "SELECT id, user_name, user_email FROM staging.maestro_users"
     )
+    assert upsert.sql.count(";\n\n") == len(upsert.statements()) - 1, "one paragraph each"
     check = users.get_task("CountCheckStep0")
     assert check.destination_count_sql == (
         "SELECT COUNT(*) FROM (SELECT user_id FROM users) AS dataduct_count"

@@ -97,7 +97,7 @@ def test_every_dag_shows_its_mode_and_an_overridden_frequency(
 ) -> None:
     doc = build(folder, "dev", monkeypatch).doc_md
     assert "Mode: `dev` (`$DATADUCT_MODE`)." in doc
-    assert "runs `one-time` (`defaults.frequency_override`; the file says `daily`)" in doc
+    assert "Runs `one-time` (`defaults.frequency_override`; the file says `daily`)" in doc
     assert "Mode: `production`" in build(folder, "production", monkeypatch).doc_md
 
 

@@ -275,11 +275,25 @@ def test_schedule_on_tables_needs_schema_qualified_names(tmp_path: Path) -> None
     assert found and "p.yaml:2:" in found[0], found
 
 
-def test_dag_docs_list_every_step_with_its_parameters() -> None:
+def test_dag_docs_show_the_yaml_and_tables_first_then_every_step_and_its_line() -> None:
     users = load_dags(ROOT / "dag_definitions")["users"]
-    assert "| step | type | upstream | parameters |" in users.doc_md
-    assert "| `upsert_users` | upsert | load_staging | `destination`: " in users.doc_md
-    assert "`tolerance`: `2.0`" in users.doc_md
+    first = users.doc_md.split("### Steps")[0]
+    source = (ROOT / "dag_definitions" / "users.yaml").read_text().rstrip()
+    assert f"### users.yaml\n\n```yaml\n{source}\n```" in first
+    assert "-- file: tables/prod.users.sql\nCREATE TABLE prod.users (\n" in first
+    assert "    PRIMARY KEY (user_id)\n)\nCOMPOUND SORTKEY (user_id)\n" in first
+    assert "| upsert_users | upsert | load_staging | 16 |" in users.doc_md
+    assert "<br>" not in users.doc_md, "no wrapped chips of parameters"
+
+
+def test_each_task_doc_shows_its_step_yaml_with_line_numbers() -> None:
+    doc = load_dags(ROOT / "dag_definitions")["users"].get_task("upsert_users").doc_md
+    assert doc == (
+        "**upsert** step upsert_users: `users.yaml`, line 16\n\n```yaml\n"
+        "16  -   step_type: upsert\n17      name: upsert_users\n"
+        "18      source: tables/staging.maestro_users.sql\n"
+        "19      destination: tables/prod.users.sql\n```"
+    )
 
 
 def test_history_sql_creates_the_table_and_inserts_one_row() -> None:
