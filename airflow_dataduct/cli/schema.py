@@ -30,21 +30,15 @@ def schema_text(schema: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    # Imported here, not at the top: start-up time of the CLI's other commands.
-    from airflow_dataduct.model.schema import (
-        builtin_step_models,
-        config_schema,
-        pipeline_schema,
-    )  # deferred: CLI start-up time
+    # deferred: CLI start-up time
+    from airflow_dataduct.model.schema import builtin_step_models, config_schema, pipeline_schema
 
     if args.config:
         sys.stdout.write(schema_text(config_schema()))
         return 0
     models = builtin_step_models()
     if args.definitions:
-        from airflow_dataduct.factory.definitions import (
-            open_definitions,
-        )  # deferred: CLI start-up time
+        from airflow_dataduct.factory.definitions import open_definitions  # deferred: start-up
         from airflow_dataduct.model.steps import STEP_MODELS  # deferred: CLI start-up time
 
         try:
