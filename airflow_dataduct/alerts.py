@@ -72,9 +72,8 @@ def failure_message(context: Mapping[str, Any]) -> tuple[str, str]:
 def publish_sns(aws_conn_id: str | None, topic_arn: str, subject: str, message: str) -> None:
     """Publish one message through Airflow's SnsNotifier (not rendered: error text may hold
     ``{{``)."""
-    from airflow.providers.amazon.aws.notifications.sns import (
-        SnsNotifier,  # deferred: start-up time
-    )
+    # deferred: start-up time
+    from airflow.providers.amazon.aws.notifications.sns import SnsNotifier
 
     SnsNotifier(
         aws_conn_id=aws_conn_id, target_arn=topic_arn, message=message, subject=subject

@@ -76,9 +76,8 @@ def _group(
     """The ``add_step`` + ``watch_step`` task group of one EMR step."""
     cluster = ctx.pipeline.emr_cluster
     assert cluster is not None, "validated: a pipeline with EMR steps has a cluster"
-    from airflow.providers.amazon.aws.sensors.emr import (
-        EmrStepSensor,  # deferred: parse time
-    )
+    # deferred: parse time
+    from airflow.providers.amazon.aws.sensors.emr import EmrStepSensor
 
     from airflow_dataduct.operators.emr import DataductEmrAddStepsOperator  # deferred: parse time
 
@@ -176,7 +175,8 @@ def add_emr_cluster(ctx: BuildContext, tasks: dict[str, Any]) -> None:
     emr_steps = [s for s in ctx.pipeline.steps if s.step_type in EMR_STEP_TYPES]
     if cluster is None or not emr_steps:
         return
-    from airflow.providers.amazon.aws.operators.emr import (  # deferred: parse time
+    # deferred: parse time
+    from airflow.providers.amazon.aws.operators.emr import (
         EmrCreateJobFlowOperator,
         EmrTerminateJobFlowOperator,
     )

@@ -159,9 +159,8 @@ def er_dot(tables: Sequence[Table]) -> Any:
 
 
 def _read_tables(paths: Sequence[str]) -> list[Table]:
-    from airflow_dataduct.tables.ddl import (
-        parse_table_file,  # deferred: CLI start-up time
-    )
+    # deferred: CLI start-up time
+    from airflow_dataduct.tables.ddl import parse_table_file
 
     tables, errors = [], []
     defined: dict[str, str] = {}
@@ -233,9 +232,8 @@ def graph(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Print the script, or run it in one transaction; 1 on any error."""
-    from airflow_dataduct.factory.definitions import (
-        open_definitions,  # deferred: CLI start-up time
-    )
+    # deferred: CLI start-up time
+    from airflow_dataduct.factory.definitions import open_definitions
 
     if args.action == "graph":
         return graph(args)
@@ -255,9 +253,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _execute(args: argparse.Namespace, config: Any, tables: list[Table]) -> int:
-    from airflow_dataduct.connections.warehouse import (
-        Warehouse,  # deferred: CLI start-up time
-    )
+    # deferred: CLI start-up time
+    from airflow_dataduct.connections.warehouse import Warehouse
 
     warehouse = Warehouse(config.warehouse.conn_id, config.warehouse.search_path)
     if args.dialect and Dialect(args.dialect) is not warehouse.dialect:

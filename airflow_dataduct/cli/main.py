@@ -14,15 +14,14 @@ from airflow_dataduct.model.pipeline import PIPELINE_SUFFIXES
 
 def _validate_path(path: Path) -> tuple[int, list[DefinitionError]]:
     """(pipelines found valid, errors) for a definitions folder, a pipeline or a table file."""
-    from airflow_dataduct.factory.definitions import (
-        open_definitions,  # deferred: CLI start-up time
-    )
-    from airflow_dataduct.model.pipeline import (
-        read_pipeline,  # deferred: CLI start-up time
-    )
-    from airflow_dataduct.tables.ddl import (
-        parse_table_file,  # deferred: CLI start-up time
-    )
+    # deferred: CLI start-up time
+    from airflow_dataduct.factory.definitions import open_definitions
+
+    # deferred: CLI start-up time
+    from airflow_dataduct.model.pipeline import read_pipeline
+
+    # deferred: CLI start-up time
+    from airflow_dataduct.tables.ddl import parse_table_file
 
     if path.is_dir():
         result = scan(path)
@@ -54,9 +53,8 @@ def validate(paths: Sequence[str], output: str = "text") -> int:
         valid += count
         errors.extend(found)
     if output == "json":
-        from airflow_dataduct.cli.pipeline import (
-            errors_json,  # deferred: CLI start-up time
-        )
+        # deferred: CLI start-up time
+        from airflow_dataduct.cli.pipeline import errors_json
 
         print(errors_json(valid, DefinitionErrors(errors).errors))
         return 1 if errors else 0
@@ -78,7 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="definition folders, pipeline YAML or table .sql files (default: dag_definitions)",
     )
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    from airflow_dataduct.cli.pipeline import (  # deferred: CLI start-up time
+    # deferred: CLI start-up time
+    from airflow_dataduct.cli.pipeline import (
         PIPELINE_COMMANDS,
         add_pipeline_parsers,
     )

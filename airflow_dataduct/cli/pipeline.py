@@ -68,18 +68,17 @@ def _pipeline_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_pipeline_dag(pipeline: str, definitions: str) -> tuple[Any, Any]:
     """(Pipeline, DAG) of a pipeline name or file; DefinitionErrors when it is broken."""
-    from airflow_dataduct.factory.dag import (
-        build_dag,  # deferred: CLI start-up time
-    )
-    from airflow_dataduct.factory.definitions import (
-        open_definitions,  # deferred: CLI start-up time
-    )
-    from airflow_dataduct.factory.loader import (
-        scan,  # deferred: CLI start-up time
-    )
-    from airflow_dataduct.model.pipeline import (
-        read_pipeline,  # deferred: CLI start-up time
-    )
+    # deferred: CLI start-up time
+    from airflow_dataduct.factory.dag import build_dag
+
+    # deferred: CLI start-up time
+    from airflow_dataduct.factory.definitions import open_definitions
+
+    # deferred: CLI start-up time
+    from airflow_dataduct.factory.loader import scan
+
+    # deferred: CLI start-up time
+    from airflow_dataduct.model.pipeline import read_pipeline
 
     path = Path(pipeline)
     if path.suffix in (".yaml", ".yml") and path.is_file():
@@ -107,9 +106,8 @@ def _location(path: str) -> Any:
 def render_context(dag: Any, task: Any, day: dt.date | None) -> dict[str, Any]:
     """The template context of the run whose data interval starts on ``day`` at the load time
     (Dataduct's ``@scheduledStartTime``), built without a metadata database."""
-    from airflow.timetables.base import (
-        TimeRestriction,  # deferred: CLI start-up time
-    )
+    # deferred: CLI start-up time
+    from airflow.timetables.base import TimeRestriction
 
     start = dag.start_date
     if day is not None:
@@ -338,9 +336,8 @@ CREATE TABLE staging.{node} (
 
 
 def new_command(args: argparse.Namespace) -> int:
-    from airflow_dataduct.factory.definitions import (
-        open_definitions,  # deferred: CLI start-up time
-    )
+    # deferred: CLI start-up time
+    from airflow_dataduct.factory.definitions import open_definitions
 
     name = args.name
     if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,200}", name):

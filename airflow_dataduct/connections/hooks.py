@@ -35,14 +35,12 @@ def warehouse_hook(conn_id: str, search_path: list[str] | tuple[str, ...] = ()) 
     """A hook to the warehouse; its sessions get ``search_path`` when one is configured."""
     dialect = warehouse_dialect(conn_id)
     if dialect is Dialect.REDSHIFT:
-        from airflow.providers.amazon.aws.hooks.redshift_sql import (
-            RedshiftSQLHook,  # deferred: start-up time
-        )
+        # deferred: start-up time
+        from airflow.providers.amazon.aws.hooks.redshift_sql import RedshiftSQLHook
 
         return RedshiftSQLHook(redshift_conn_id=conn_id)
-    from airflow.providers.postgres.hooks.postgres import (
-        PostgresHook,  # deferred: start-up time
-    )
+    # deferred: start-up time
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
 
     options = f"-c search_path={','.join(search_path)}" if search_path else None
     return PostgresHook(postgres_conn_id=conn_id, options=options)
@@ -58,9 +56,8 @@ def source_hook(conn_id: str, database: str | None = None) -> DbApiHook:
     """A DB-API hook for a source connection; ``database`` overrides the connection's own."""
     connection = BaseHook.get_connection(conn_id)
     if connection.conn_type in POSTGRES_TYPES:
-        from airflow.providers.postgres.hooks.postgres import (
-            PostgresHook,  # deferred: start-up time
-        )
+        # deferred: start-up time
+        from airflow.providers.postgres.hooks.postgres import PostgresHook
 
         return PostgresHook(postgres_conn_id=conn_id, database=database)
     if connection.conn_type in MYSQL_TYPES:
@@ -76,17 +73,15 @@ def source_hook(conn_id: str, database: str | None = None) -> DbApiHook:
 
 def is_postgres(hook: DbApiHook) -> bool:
     """Whether ``hook`` talks to PostgreSQL (and so can stream with COPY)."""
-    from airflow.providers.postgres.hooks.postgres import (
-        PostgresHook,  # deferred: start-up time
-    )
+    # deferred: start-up time
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
 
     return isinstance(hook, PostgresHook)
 
 
 def is_mysql(hook: DbApiHook) -> bool:
     """Whether ``hook`` talks to MySQL or MariaDB (and so streams with a server-side cursor)."""
-    from airflow.providers.mysql.hooks.mysql import (
-        MySqlHook,  # deferred: start-up time
-    )
+    # deferred: start-up time
+    from airflow.providers.mysql.hooks.mysql import MySqlHook
 
     return isinstance(hook, MySqlHook)

@@ -39,9 +39,8 @@ def table_uri(conn_id: str, table: str) -> str:
 def table_asset(conn_id: str, table: str) -> Asset:
     """The Airflow Asset of a warehouse table (shared: assets are immutable, and building one
     normalises its URI, which is slow over hundreds of pipelines)."""
-    from airflow.sdk import (
-        Asset,  # deferred: parse time
-    )
+    # deferred: parse time
+    from airflow.sdk import Asset
 
     return Asset(name=table.lower(), uri=table_uri(conn_id, table), group="warehouse")
 
@@ -67,8 +66,7 @@ def step_outlets(conn_id: str, step: StepSpec) -> list[Any]:
 
 def table_condition(conn_id: str, tables: tuple[str, ...]) -> Any:
     """Run when every table in ``tables`` was written since the last run."""
-    from airflow.sdk import (
-        AssetAll,  # deferred: parse time
-    )
+    # deferred: parse time
+    from airflow.sdk import AssetAll
 
     return AssetAll(*(table_asset(conn_id, t) for t in tables))

@@ -31,7 +31,8 @@ def timetable(schedule: Schedule) -> Any:
     Cached: a cron timetable describes itself in English when built, which is slow, and
     timetables are immutable, so pipelines with the same schedule share one.
     """
-    from airflow.timetables.interval import (  # deferred: parse time
+    # deferred: parse time
+    from airflow.timetables.interval import (
         CronDataIntervalTimetable,
         DeltaDataIntervalTimetable,
     )

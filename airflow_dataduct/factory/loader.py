@@ -135,9 +135,8 @@ def _may_define(path: Path, dag_id: str, config: DataductConfig) -> bool:
 def _parsing_dag_id() -> str | None:
     """The one dag_id a task-start parse needs, if this is one."""
     try:
-        from airflow.sdk import (
-            get_parsing_context,  # deferred: parse time
-        )
+        # deferred: parse time
+        from airflow.sdk import get_parsing_context
     except ImportError:  # pragma: no cover - Airflow is a dependency
         return None
     return get_parsing_context().dag_id
@@ -145,9 +144,8 @@ def _parsing_dag_id() -> str | None:
 
 def load_dags(default_folder: str | Path) -> dict[str, Any]:
     """Every valid pipeline's DAG, by dag_id; a broken pipeline is skipped, never raised."""
-    from airflow_dataduct.factory.dag import (
-        build_dag,  # deferred: parse time
-    )
+    # deferred: parse time
+    from airflow_dataduct.factory.dag import build_dag
 
     folder = definitions_dir(default_folder)
     result = scan(folder, only_dag_id=_parsing_dag_id())

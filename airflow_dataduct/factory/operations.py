@@ -22,9 +22,8 @@ def dag_schedule(pipeline: Pipeline, config: DataductConfig, time_schedule: Any)
     condition = table_condition(config.warehouse.conn_id, pipeline.schedule_on_tables)
     if pipeline.schedule.period is None:
         return condition
-    from airflow.sdk import (
-        AssetOrTimeSchedule,  # deferred: parse time
-    )
+    # deferred: parse time
+    from airflow.sdk import AssetOrTimeSchedule
 
     return AssetOrTimeSchedule(timetable=time_schedule, assets=condition)
 
@@ -50,9 +49,8 @@ def operations_args(pipeline: Pipeline, config: DataductConfig) -> dict[str, Any
 
 def _operators(node: Any) -> list[Any]:
     """The operators of a task or of a task group (its leaves first)."""
-    from airflow.sdk import (
-        BaseOperator,  # deferred: parse time
-    )
+    # deferred: parse time
+    from airflow.sdk import BaseOperator
 
     if isinstance(node, BaseOperator):
         return [node]
@@ -60,9 +58,8 @@ def _operators(node: Any) -> list[Any]:
 
 
 def _leaves(node: Any) -> list[Any]:
-    from airflow.sdk import (
-        BaseOperator,  # deferred: parse time
-    )
+    # deferred: parse time
+    from airflow.sdk import BaseOperator
 
     return [node] if isinstance(node, BaseOperator) else list(node.get_leaves())
 

@@ -31,12 +31,11 @@ RunStates = Callable[[str, dt.date], list[str]]
 
 def runs_on_day(dag_id: str, day: dt.date) -> list[str]:
     """States of ``dag_id``'s runs whose logical date is on ``day`` (UTC), newest first."""
-    from airflow.sdk.execution_time.comms import (
-        GetPreviousDagRun,  # deferred: exists only inside a running task
-    )
-    from airflow.sdk.execution_time.task_runner import (
-        SUPERVISOR_COMMS,  # deferred: exists only inside a running task
-    )
+    # deferred: exists only inside a running task
+    from airflow.sdk.execution_time.comms import GetPreviousDagRun
+
+    # deferred: exists only inside a running task
+    from airflow.sdk.execution_time.task_runner import SUPERVISOR_COMMS
 
     start = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
     before = start + dt.timedelta(days=1)
@@ -142,9 +141,8 @@ class PipelineDependenciesSensor(BaseSensorOperator):
         message = f"Failed dependencies: {', '.join(failed)} (runs of {day})"
         log.warning("%s", message)
         if self.sns_topic_arn:
-            from airflow.providers.amazon.aws.hooks.sns import (
-                SnsHook,  # deferred: start-up time
-            )
+            # deferred: start-up time
+            from airflow.providers.amazon.aws.hooks.sns import SnsHook
 
             SnsHook(aws_conn_id=self.sns_conn_id).publish_to_target(
                 self.sns_topic_arn,

@@ -30,9 +30,8 @@ class DataductEmrAddStepsOperator(EmrAddStepsOperator):
 
     def execute(self, context: Any) -> list[str]:
         if self.uploads:
-            from airflow.providers.amazon.aws.hooks.s3 import (
-                S3Hook,  # deferred: start-up time
-            )
+            # deferred: start-up time
+            from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
             hook = S3Hook(aws_conn_id=self.aws_conn_id)
             for local, uri in self.uploads:
