@@ -96,3 +96,7 @@ class DataQualityCheckFailed(DataductError):
 
 class TransformFailed(DataductError):
     """A transform's program exited with a non-zero code; its output was discarded."""
+
+
+class RedshiftCannotLoad(DataductError, ValueError):
+    """Staged data that Redshift's COPY would load wrong: refused before any SQL runs."""

@@ -23,13 +23,25 @@ def staged_input_kwargs(ctx: BuildContext, step: StepSpec) -> dict[str, Any]:
             "staging_prefix": ctx.staging_prefix(step.name),
             "input_layout": "listing",
             "input_uri": step.params.input_path,
-            "remove_staged": not ctx.config.staging.retain,  # only the load's own manifests
+            "remove_staged": not ctx.config.staging.retain,  # only the load's own files
+            **restage_kwargs(ctx, step),
             **ctx.staging_kwargs(),
         }
     return {
         "staging_prefix": ctx.staging_prefix(step.input_step),
         "remove_staged": removes_staged_input(ctx, step),
+        **restage_kwargs(ctx, step),
         **ctx.staging_kwargs(),
+    }
+
+
+def restage_kwargs(ctx: BuildContext, step: StepSpec) -> dict[str, Any]:
+    """Where a Redshift load re-stages Dataduct TSV input: the step's own staging folder, in
+    parts of ``staging.part_size_mb``, removed after the load unless ``staging.retain``."""
+    return {
+        "restage_prefix": ctx.staging_prefix(step.name),
+        "remove_restaged": not ctx.config.staging.retain,
+        "part_size": ctx.config.staging.part_size_mb << 20,
     }
 
 

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from airflow.providers.common.sql.hooks.sql import DbApiHook
 
 from airflow_dataduct.connections.hooks import set_search_path, warehouse_dialect, warehouse_hook
-from airflow_dataduct.errors import WarehouseSchemaError
+from airflow_dataduct.errors import RedshiftCannotLoad, WarehouseSchemaError
 from airflow_dataduct.sql.copy import (
     CopyOptions,
     RedshiftCredentials,
@@ -105,6 +105,30 @@ def copy_options_for(manifest: Manifest, options: CopyOptions | None) -> CopyOpt
             "needs one compression"
         )
     return dataclasses.replace(options, compression="gzip" if kinds == {True} else "none")
+
+
+def restaged_for_redshift(manifest: Manifest, options: CopyOptions | None) -> bool:
+    """Whether a Redshift load re-stages its input as interchange parts first: Dataduct TSV
+    read with the standard options. Redshift's COPY does not read it as this project does (a
+    blank line fails the COPY, a CR before LF stays in the last field), so it gets the records
+    of :mod:`~airflow_dataduct.staging.dataduct_tsv`'s reader instead. With ``--no_escape`` or
+    ``--command_options`` the files are read as they are."""
+    if manifest.format != DATADUCT_TSV_FORMAT:
+        return False
+    return options is None or (options.command_options is None and options.escape)
+
+
+def refuse_backslash_n(manifest: Manifest, location: str) -> None:
+    """Refuse (before any SQL) a Redshift load of staged fields holding exactly the text
+    ``\\N``: with ESCAPE and the default NULL string, "``\\N`` and ``\\\\N`` produce the same
+    results" (copy-parameters-data-conversion), so COPY would load them as NULL."""
+    count = manifest.backslash_n_values
+    if count:
+        raise RedshiftCannotLoad(
+            f"{count} staged value(s) under {location} are exactly the text \\N, and Redshift's "
+            "COPY cannot tell the value \\N from NULL (ESCAPE with NULL AS '\\\\N' loads both "
+            "as NULL); nothing was loaded (the PostgreSQL stand-in loads them correctly)"
+        )
 
 
 def check_loaded_count(

@@ -64,9 +64,8 @@ class ExtractRedshiftOperator(WarehouseOperator):
     :param iam_role: the IAM role ARN Redshift uses to reach S3 (``warehouse.iam_role``);
         None (the default): the keys of ``aws_conn_id``, resolved on the worker and shown as
         ``<from connection>`` in the rendered SQL. Unused on PostgreSQL.
-    :param s3_region: the staging bucket's AWS region (``staging.region``), written as
-        ``REGION`` on the Redshift statement when the bucket is not in the cluster's region;
-        None: the cluster's own region.
+    :param s3_region: the staging bucket's region for ``REGION`` (``staging.region``), when it
+        is not the cluster's; None (the default): no ``REGION``. Unused on PostgreSQL.
     :param part_size: on PostgreSQL, the most uncompressed bytes per staged part (default
         128 MiB; ``staging.part_size_mb``); Redshift's UNLOAD sizes its own files.
     :param output_path: Dataduct's ``output_path``: the committed parts and manifest are also

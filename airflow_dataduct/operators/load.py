@@ -11,6 +11,7 @@ from airflow_dataduct.connections.redshift import (
     redacted_credentials,
     redshift_credentials,
 )
+from airflow_dataduct.errors import RedshiftCannotLoad, StepFailed
 from airflow_dataduct.operators.base import WarehouseOperator
 from airflow_dataduct.operators.staged_input import StagedInputMixin
 from airflow_dataduct.sql.copy import (
@@ -44,9 +45,8 @@ class CreateLoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
     :param iam_role: the IAM role ARN Redshift uses to reach S3 (``warehouse.iam_role``);
         None (the default): the keys of ``aws_conn_id``, resolved on the worker and shown as
         ``<from connection>`` in the rendered SQL. Unused on PostgreSQL.
-    :param s3_region: the staging bucket's AWS region (``staging.region``), written as
-        ``REGION`` on the Redshift statement when the bucket is not in the cluster's region;
-        None: the cluster's own region.
+    :param s3_region: the staging bucket's region for ``REGION`` (``staging.region``), when it
+        is not the cluster's; None (the default): no ``REGION``. Unused on PostgreSQL.
     :param copy_options: Redshift COPY options from the load runner's ``script_arguments``;
         None (the default): the standard options. On PostgreSQL, options that change how the
         files are read fail the step; ``MAXERROR`` and ``ACCEPTINVCHARS`` are logged and
@@ -55,7 +55,13 @@ class CreateLoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
         transaction; default False.
     """
 
-    template_fields: Sequence[str] = ("staging_prefix", "input_uri", "create_sql", "load_sql")
+    template_fields: Sequence[str] = (
+        "staging_prefix",
+        "input_uri",
+        "restage_prefix",
+        "create_sql",
+        "load_sql",
+    )
     template_fields_renderers = {"create_sql": "sql", "load_sql": "sql"}
 
     def __init__(
@@ -103,7 +109,10 @@ class CreateLoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
                 self.iam_role, self.aws_conn_id, self.s3_region
             )
             extra["options"] = self.copy_options
-            self.publish_copy_manifest(store, manifest)
+            try:
+                manifest = self.redshift_input(store, manifest, self.copy_options)
+            except RedshiftCannotLoad as exc:
+                raise StepFailed(self.task_id, "create-load-redshift", exc) from exc
         else:
             check_postgres_copy_options(self.copy_options, self.task_id, "create-load-redshift")
         loaded = self.warehouse.replace_contents(

@@ -60,12 +60,11 @@ class LoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
     :param iam_role: the IAM role ARN Redshift uses to reach S3 (``warehouse.iam_role``);
         None (the default): the keys of ``aws_conn_id``, resolved on the worker and shown as
         ``<from connection>`` in the rendered SQL. Unused on PostgreSQL.
-    :param s3_region: the staging bucket's AWS region (``staging.region``), written as
-        ``REGION`` on the Redshift statement when the bucket is not in the cluster's region;
-        None: the cluster's own region.
+    :param s3_region: the staging bucket's region for ``REGION`` (``staging.region``), when it
+        is not the cluster's; None (the default): no ``REGION``. Unused on PostgreSQL.
     """
 
-    template_fields: Sequence[str] = ("staging_prefix", "input_uri", "load_sql")
+    template_fields: Sequence[str] = ("staging_prefix", "input_uri", "restage_prefix", "load_sql")
     template_fields_renderers = {"load_sql": "sql"}
 
     def __init__(
@@ -129,7 +128,8 @@ class LoadRedshiftOperator(StagedInputMixin, WarehouseOperator):
             check_postgres_copy_options(self.copy_options("none"), self.task_id, "load-redshift")
         try:
             if self.warehouse.dialect is Dialect.REDSHIFT:
-                self.publish_copy_manifest(store, manifest)
+                options = self.copy_options(manifest.compression)
+                manifest = self.redshift_input(store, manifest, options)
             loaded = self._load(store, manifest)
         except Exception as exc:
             raise StepFailed(self.task_id, "load-redshift", exc) from exc

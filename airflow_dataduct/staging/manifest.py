@@ -43,6 +43,10 @@ class Manifest:
     columns: tuple[str, ...] = ()
     format: str = FORMAT_NAME
     compression: str = "gzip"
+    backslash_n_values: int = 0
+    """Staged fields holding exactly the text ``\\N`` (written ``\\\\N``), which Redshift's COPY
+    cannot tell from NULL; counted by the staged writer (0 in manifests written before, and
+    where nothing counted: UNLOAD and EMR output)."""
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=1)

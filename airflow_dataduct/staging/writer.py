@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 from typing import IO, Any
 
+from airflow_dataduct.staging import dataduct_tsv
 from airflow_dataduct.staging.manifest import Manifest, Part
 from airflow_dataduct.staging.store import StagingStore
 from airflow_dataduct.types import MAX_SPLITS
@@ -51,6 +52,38 @@ def split_records(data: bytes, rows: int) -> list[bytes]:
     if len(records) != rows:
         raise ValueError(f"a write of {rows} rows holds {len(records)} records")
     return records
+
+
+BACKSLASH_N = b"\\\\N"
+"""The text ``\\N`` as an interchange field (the backslash escaped); NULL is ``\\N``."""
+_BACKSLASH_N_FIELD = re.compile(rb"(?:^|(?<=[\t\n]))\\\\N(?=[\t\n]|$)")
+"""Candidates: ``\\\\N`` right after a TAB, LF or the start and before a TAB, LF or the end
+(the separator before it may itself be escaped; :func:`count_backslash_n` checks that)."""
+
+
+def count_backslash_n(records: bytes) -> int:
+    """How many fields of ``records`` (whole interchange records) hold exactly the text ``\\N``.
+
+    Cheap when there are none: one C-level ``bytes.find``. On a hit, each candidate counts
+    when the TAB or LF before it is a separator, not an escaped character (an even run of
+    backslashes before it).
+    """
+    if records.find(BACKSLASH_N) < 0:
+        return 0
+    count = 0
+    for match in _BACKSLASH_N_FIELD.finditer(records):
+        start = match.start()
+        if start == 0 or _unescaped(records, start - 1):
+            count += 1
+    return count
+
+
+def _unescaped(data: bytes, index: int) -> bool:
+    """Whether ``data[index]`` is preceded by an even number of backslashes."""
+    run = 0
+    while index - run > 0 and data[index - run - 1] == 0x5C:
+        run += 1
+    return run % 2 == 0
 
 
 @dataclasses.dataclass
@@ -95,6 +128,8 @@ class StagedWriter:
         self.attempt = f"attempt-{uuid.uuid4().hex[:12]}"
         self.parts: list[Part] = []
         self.rows = 0
+        self.backslash_n_values = 0
+        """Fields holding exactly the text ``\\N`` (Redshift's COPY loads them as NULL)."""
         self._scratch = Path(tempfile.mkdtemp(prefix="dataduct-part-"))
         self._open: list[_OpenPart | None] = [None] * self.splits
         self._next_split = 0
@@ -102,6 +137,7 @@ class StagedWriter:
 
     def write(self, records: bytes, rows: int) -> None:
         """Append whole records; a part closes once it reaches the part size."""
+        self.backslash_n_values += count_backslash_n(records)
         if self.splits == 1:
             self._append(0, records, rows)
         elif records:
@@ -165,7 +201,12 @@ class StagedWriter:
         for index in range(self.splits):
             self._close_part(index)
         manifest = Manifest(
-            self.prefix, tuple(self.parts), self.rows, self.columns, compression=self.compression
+            self.prefix,
+            tuple(self.parts),
+            self.rows,
+            self.columns,
+            compression=self.compression,
+            backslash_n_values=self.backslash_n_values,
         )
         try:
             self.store.publish_manifest(manifest)
@@ -195,6 +236,21 @@ class StagedWriter:
                 self.abort()
         finally:
             shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+def restage_dataduct_tsv(
+    store: StagingStore, manifest: Manifest, prefix: str, part_size: int
+) -> Manifest:
+    """Dataduct TSV input (``manifest``'s parts, wherever they are) staged again under
+    ``prefix`` as interchange parts, exactly as this project's reader reads it
+    (:func:`~airflow_dataduct.staging.dataduct_tsv.to_interchange`: blank lines skipped, CR
+    before LF dropped, ``NULL`` as NULL). Streams part by part in bounded chunks."""
+    with StagedWriter(store, prefix, part_size, manifest.columns) as writer:
+        for part in manifest.parts:
+            for records, rows in dataduct_tsv.to_interchange(store.iter_part(manifest, part)):
+                writer.write(records, rows)
+    assert writer.manifest is not None
+    return writer.manifest
 
 
 def _close_stream(file: IO[bytes]) -> None:

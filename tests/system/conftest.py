@@ -10,15 +10,23 @@ them every test here is skipped with one reason, so ``make test`` never needs AW
 * optional: ``DATADUCT_SYSTEM_IAM_ROLE`` (else COPY uses the AWS connection's keys),
   ``DATADUCT_SYSTEM_AWS_CONN_ID`` (default ``aws_default``), ``DATADUCT_SYSTEM_REGION``
   (``staging.region``: the bucket's region when it is not the cluster's).
+
+Every statement sent to Redshift, in this process and in the ``airflow dags test`` processes,
+passes the Redshift conformance checker first (tests/system/conformance.py).
 """
 
 from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+import redshift_connector
+
+from tests.redshift_conformance import RedshiftConformance
+from tests.system.conformance import checked_execute
 
 REQUIRED = (
     "DATADUCT_SYSTEM_REDSHIFT_CONN_ID",
@@ -71,3 +79,12 @@ def aws() -> Aws:
         region=os.environ.get("DATADUCT_SYSTEM_REGION") or None,
         run=uuid.uuid4().hex[:10],
     )
+
+
+@pytest.fixture(autouse=True)
+def conforming_statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every statement this process sends to Redshift passes the conformance checker."""
+    monkeypatch.setattr(
+        redshift_connector.Cursor, "execute", checked_execute(RedshiftConformance())
+    )
+    yield

@@ -1,7 +1,8 @@
 """On a real Redshift: the SQL and staged files the stand-in accepts do what the tests promise.
 
-Hostile text values (``\\N``, ``NULL``, backslashes, tabs, newlines, multibyte) staged on real
-S3 load through COPY distinct from NULL; a table with an IDENTITY column and columns named
+Hostile text values (``\\\\N``, ``NULL``, backslashes, tabs, newlines, multibyte) staged on
+real S3 load through COPY distinct from NULL, and the text ``\\N``, which Redshift's COPY cannot
+tell from NULL, is refused before any SQL; a table with an IDENTITY column and columns named
 like reserved words is created, loaded (EXPLICIT_IDS) and upserted; a user script's TRUNCATE
 runs inside the step's transaction; an alert reaches SNS.
 """
@@ -26,7 +27,7 @@ from airflow_dataduct.tables.ddl import parse_table_sql
 from tests.system.conftest import Aws
 
 TEXTS = [
-    "", None, "NULL", "null", "\\N", "\\\\N", "\\", "ends with backslash\\", "tab\there",
+    "", None, "NULL", "null", "\\\\N", "\\", "ends with backslash\\", "tab\there",
     "new\nline", "cr\rhere", "crlf\r\n", "'; DROP TABLE users; --", "100% %s %%",
     "😀 é combining e\u0301", "  spaces  ",
 ]  # fmt: skip
@@ -50,8 +51,8 @@ def warehouse(aws: Aws) -> Iterator[Warehouse]:
     warehouse.run_autocommit(f"DROP SCHEMA IF EXISTS {aws.schema} CASCADE")
 
 
-def stage(aws: Aws, prefix: str) -> None:
-    rows = [(i + 1, f"c{i}", text, i, "eu") for i, text in enumerate(TEXTS)]
+def stage(aws: Aws, prefix: str, texts: list[str | None] = TEXTS) -> None:
+    rows = [(i + 1, f"c{i}", text, i, "eu") for i, text in enumerate(texts)]
     store = S3StagingStore(aws.staging, aws.aws_conn_id)
     columns = ("order_id", "code", "explicit", "backup", "Region")
     with StagedWriter(store, prefix, 1 << 20, columns) as writer:
@@ -87,6 +88,25 @@ def test_hostile_values_identity_and_reserved_words_load_and_upsert_on_redshift(
     upsert.execute({})  # a rerun gives the same rows
     got = warehouse.query(f'SELECT code, "explicit", "Region" FROM {aws.schema}.orders')
     assert sorted(got) == sorted((f"c{i}", t, "eu") for i, t in enumerate(TEXTS))
+
+
+def test_the_text_backslash_n_is_refused_before_any_sql(aws: Aws, warehouse: Warehouse) -> None:
+    staging, _ = tables(aws.schema)
+    prefix = f"system/{aws.run}/backslash_n"
+    stage(aws, prefix, ["\\N", None])
+    load = CreateLoadRedshiftOperator(
+        task_id="load",
+        table=staging,
+        staging_location=aws.staging,
+        staging_prefix=prefix,
+        aws_conn_id=aws.aws_conn_id,
+        iam_role=aws.iam_role,
+        **common(aws),
+    )
+    with pytest.raises(StepFailed, match=r"1 staged value\(s\) .* cannot tell the value"):
+        load.execute({})
+    schema = f"SELECT 1 FROM pg_namespace WHERE nspname = '{aws.schema}'"
+    assert warehouse.query(schema) == [], "nothing was created"
 
 
 def test_truncate_in_a_script_stays_inside_the_transaction_on_redshift(
