@@ -1,4 +1,4 @@
-"""Benchmarks: ``python -m benchmarks [--quick] [--only parse,transfer,upsert,checks]``.
+"""Benchmarks: ``python -m benchmarks [--quick] [--only parse,transfer,mysql,upsert,checks]``.
 
 Each figure is measured in a fresh process, beside its baselines measured in the same run on
 the same machine, and printed as a table with the ratio and the peak memory.
@@ -344,7 +344,10 @@ def bench_transfer_mysql(pg: PostgresServer, env: dict[str, str], rows: int) -> 
     sql(
         pg,
         "bench_warehouse",
+        "CREATE SCHEMA IF NOT EXISTS staging",
         "DROP TABLE IF EXISTS staging.mysql_pipe",
+        "DROP TABLE IF EXISTS staging.transfer",
+        TRANSFER_DDL.rstrip(";"),
         "CREATE TABLE staging.mysql_pipe (LIKE staging.transfer)",
     )
     staging = WORK / "staging"
@@ -526,7 +529,12 @@ def table(rows: list[Row]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a tenth of the sizes, one repeat")
-    parser.add_argument("--only", default="parse,transfer,upsert,checks")
+    parser.add_argument(
+        "--only",
+        default="parse,transfer,upsert,checks",
+        help="comma-separated: parse, transfer (PostgreSQL and MariaDB), mysql (MariaDB only), "
+        "upsert, checks",
+    )
     parser.add_argument("--pipelines", type=int, default=300, help="pipelines in the parse test")
     args = parser.parse_args()
     scale = 10 if args.quick else 1
@@ -541,6 +549,7 @@ def main() -> int:
         rows += bench_parse(env, args.pipelines, 1 if args.quick else 3)
     if "transfer" in chosen:
         rows += bench_transfer(server, env, 5_000_000 // scale, 1_000_000 // scale)
+    if chosen & {"transfer", "mysql"}:
         rows += bench_transfer_mysql(server, env, 1_000_000 // scale)
     if "upsert" in chosen:
         rows += bench_upsert(server, env, 10_000_000 // scale, 1_000_000 // scale)
