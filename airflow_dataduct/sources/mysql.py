@@ -29,18 +29,19 @@ from typing import Any
 
 from airflow.providers.mysql.hooks.mysql import MySqlHook
 
-from airflow_dataduct.staging.interchange import NULL, format_value
+from airflow_dataduct.sources.mysql_records import (
+    BIT,
+    DATE_TYPES,
+    RAW_TEXT_TYPES,
+    STRING_TYPES,
+    TIMESTAMP,
+    records_select,
+    stream_records,
+)
+from airflow_dataduct.staging.interchange import NULL, UTC_SUFFIX, format_value
 from airflow_dataduct.staging.writer import StagedWriter
 
 FETCH_ROWS = 10_000
-
-# MySQL protocol column type codes (MySQLdb.constants.FIELD_TYPE).
-BIT = 16
-TIMESTAMP = 7
-DATE_TYPES = frozenset({10, 12, 14})  # DATE, DATETIME, NEWDATE
-RAW_TEXT_TYPES = frozenset({0, 1, 2, 3, 4, 5, 8, 9, 11, 13, 246})
-"""Numbers, TIME and YEAR: their text on the wire is already the interchange field."""
-STRING_TYPES = frozenset({15, 245, 249, 250, 251, 252, 253, 254})
 
 Formatter = Callable[[Any], str]
 """One value as an interchange field."""
@@ -67,7 +68,7 @@ def _bit(value: Any) -> str:
 
 def _timestamp(value: Any) -> str:
     if isinstance(value, dt.datetime) and value.tzinfo is None:
-        return value.isoformat(sep=" ") + "+00"
+        return value.isoformat(sep=" ") + UTC_SUFFIX
     return format_value(value)
 
 
@@ -135,7 +136,7 @@ def _raw_date(value: bytes | None) -> str:
 
 def _raw_timestamp(value: bytes | None) -> str:
     text = _raw_date(value)
-    return text if text == NULL else text + "+00"
+    return text if text == NULL else text + UTC_SUFFIX
 
 
 def _raw_bit(value: bytes | None) -> str:
@@ -169,18 +170,34 @@ def use_raw_values(conn: Any) -> bool:
 def stream_mysql(
     hook: MySqlHook, query: str, writer_factory: Callable[[tuple[str, ...]], StagedWriter]
 ) -> StagedWriter:
-    """Run ``query`` on a server-side cursor; write its rows in batches (constant memory)."""
+    """Stream ``query``'s rows unbuffered into the writer in bounded batches (constant
+    memory): with mysqlclient, as records the server formats
+    (:mod:`~airflow_dataduct.sources.mysql_records`) where it can; otherwise from a
+    server-side cursor, formatted here."""
     with contextlib.closing(hook.get_conn()) as conn:
         raw = use_raw_values(conn)
-        cursor = server_side_cursor(conn)
-        try:
-            cursor.execute(query)
-            columns = tuple(d[0] for d in cursor.description)
-            pick = raw_column_formatters if raw else column_formatters
-            formatters = pick(cursor.description)
+        planned = records_select(conn, query) if raw else None
+        if planned is not None:
+            columns, select = planned
             with writer_factory(columns) as writer:
-                while rows := cursor.fetchmany(FETCH_ROWS):
-                    writer.write(format_mysql_rows(rows, formatters), len(rows))
-        finally:
-            cursor.close()
+                stream_records(conn, select, writer.write)
+            return writer
+        return _stream_cursor(conn, query, raw, writer_factory)
+
+
+def _stream_cursor(
+    conn: Any, query: str, raw: bool, writer_factory: Callable[[tuple[str, ...]], StagedWriter]
+) -> StagedWriter:
+    """Run ``query`` on a server-side cursor and format its rows here, a column at a time."""
+    cursor = server_side_cursor(conn)
+    try:
+        cursor.execute(query)
+        columns = tuple(d[0] for d in cursor.description)
+        pick = raw_column_formatters if raw else column_formatters
+        formatters = pick(cursor.description)
+        with writer_factory(columns) as writer:
+            while rows := cursor.fetchmany(FETCH_ROWS):
+                writer.write(format_mysql_rows(rows, formatters), len(rows))
+    finally:
+        cursor.close()
     return writer
