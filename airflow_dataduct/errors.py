@@ -96,3 +96,8 @@ class DataQualityCheckFailed(DataductError):
 
 class TransformFailed(DataductError):
     """A transform's program exited with a non-zero code; its output was discarded."""
+
+
+class RecordTooLong(DataductError):
+    """A row the MySQL server formats as one record outgrew its ``max_allowed_packet`` (the
+    server then returns NULL); the extract formats that query's rows in Python instead."""

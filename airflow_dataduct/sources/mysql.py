@@ -1,9 +1,10 @@
-"""MySQL/MariaDB sources: the session every connection gets, and streaming with a server-side
-cursor into the interchange format.
+"""MySQL/MariaDB sources: streaming a query's rows into the interchange format.
 
-With mysqlclient, numbers, dates and times are taken as the text the server sends (already the
-interchange form) rather than converted to Python objects and back, and each batch is
-formatted a column at a time; other drivers' values go through ``format_value``.
+With mysqlclient the server formats each record (:mod:`~airflow_dataduct.sources.mysql_records`)
+where it can. Otherwise the rows stream from a server-side cursor and are formatted here:
+numbers, dates and times as the text the server sends (already the interchange form) rather
+than converted to Python objects and back, a batch a column at a time; other drivers' values
+go through ``format_value``. Both ways write the same bytes.
 
 Every connection is set to UTC (``time_zone = '+00:00'``, so ``TIMESTAMP`` values arrive in
 UTC) and ``utf8mb4`` (4-byte characters arrive intact). Values become interchange fields as
@@ -24,11 +25,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from airflow.providers.mysql.hooks.mysql import MySqlHook
 
+from airflow_dataduct.errors import RecordTooLong
 from airflow_dataduct.sources.mysql_records import (
     BIT,
     DATE_TYPES,
@@ -42,6 +45,7 @@ from airflow_dataduct.staging.interchange import NULL, UTC_SUFFIX, format_value
 from airflow_dataduct.staging.writer import StagedWriter
 
 FETCH_ROWS = 10_000
+log = logging.getLogger(__name__)
 
 Formatter = Callable[[Any], str]
 """One value as an interchange field."""
@@ -177,12 +181,17 @@ def stream_mysql(
     with contextlib.closing(hook.get_conn()) as conn:
         raw = use_raw_values(conn)
         planned = records_select(conn, query) if raw else None
-        if planned is not None:
-            columns, select = planned
-            with writer_factory(columns) as writer:
+        if planned is None:
+            return _stream_cursor(conn, query, raw, writer_factory)
+        columns, select = planned
+        try:
+            with writer_factory(columns) as writer:  # aborted (nothing staged) on an error
                 stream_records(conn, select, writer.write)
             return writer
-        return _stream_cursor(conn, query, raw, writer_factory)
+        except RecordTooLong as exc:
+            log.warning("%s: formatting the rows in Python instead", exc)
+    with contextlib.closing(hook.get_conn()) as conn:  # the first one is mid-result
+        return _stream_cursor(conn, query, use_raw_values(conn), writer_factory)
 
 
 def _stream_cursor(

@@ -14,9 +14,15 @@ import MySQLdb
 import pytest
 
 from airflow_dataduct.connections.hooks import source_hook
+from airflow_dataduct.errors import RecordTooLong
 from airflow_dataduct.sources import mysql as mysql_source
 from airflow_dataduct.sources import mysql_records
-from airflow_dataduct.sources.mysql_records import records_select, stream_records
+from airflow_dataduct.sources.mysql_records import (
+    SHORT_TEXT_BYTES,
+    Escaping,
+    records_select,
+    stream_records,
+)
 from airflow_dataduct.staging.writer import split_records
 from devstack import mariadb
 from devstack.mariadb import MariaDbServer
@@ -163,19 +169,22 @@ def python_formatted(conn: Any, query: str) -> Collected:
     return mysql_source._stream_cursor(conn, query, True, Collected)  # type: ignore[arg-type]
 
 
-def server_formatted(conn: Any, query: str) -> tuple[tuple[str, ...], Collected]:
-    planned = records_select(conn, query)
+def server_formatted(
+    conn: Any, query: str, escaping: Escaping | None = None
+) -> tuple[tuple[str, ...], Collected]:
+    planned = records_select(conn, query, escaping)
     assert planned is not None, f"the server should format {query!r}"
     collected = Collected()
     stream_records(conn, planned[1], collected.write)
     return planned[0], collected
 
 
+@pytest.mark.parametrize("escaping", list(Escaping))
 def test_every_type_and_hostile_value_is_formatted_byte_for_byte_as_in_python(
-    mysql_conn: Any,
+    mysql_conn: Any, escaping: Escaping
 ) -> None:
     query = "SELECT * FROM every_type"
-    names, ours = server_formatted(mysql_conn, query)
+    names, ours = server_formatted(mysql_conn, query, escaping)
     theirs = python_formatted(mysql_conn, query)
     assert names == theirs.columns == ("id", *COLUMN_TYPES)
     assert ours.rows == theirs.rows == len(list(corpus()))
@@ -199,12 +208,13 @@ def test_expressions_and_a_latin1_session_are_formatted_as_in_python(mysql_conn:
     "sql_mode",
     ["NO_BACKSLASH_ESCAPES,ANSI_QUOTES,PIPES_AS_CONCAT", "STRICT_ALL_TABLES,NO_ZERO_DATE"],
 )
+@pytest.mark.parametrize("escaping", list(Escaping))
 def test_the_records_select_means_the_same_under_any_sql_mode(
-    mysql_conn: Any, sql_mode: str
+    mysql_conn: Any, sql_mode: str, escaping: Escaping
 ) -> None:
     expected = python_formatted(mysql_conn, "SELECT * FROM every_type").data
     mysql_conn.query(f"SET SESSION sql_mode = '{sql_mode}'")
-    assert server_formatted(mysql_conn, "SELECT * FROM every_type")[1].data == expected
+    assert server_formatted(mysql_conn, "SELECT * FROM every_type", escaping)[1].data == expected
 
 
 @pytest.mark.parametrize(
@@ -253,3 +263,75 @@ def test_records_are_staged_in_whole_record_batches_of_bounded_size(
     for records, rows in ours.writes:
         fetched = split_records(records, rows)  # whole records only
         assert len(records) - max(map(len, fetched[-3:])) * 3 - 3 < 2_000
+
+
+@pytest.fixture
+def small_packets(every_type: MariaDbServer) -> Iterator[int]:
+    """The server's max_allowed_packet at 1 MiB (new sessions) for the test, then as it was."""
+    before = mariadb.run_sql(every_type, "SELECT @@GLOBAL.max_allowed_packet;").strip()
+    mariadb.run_sql(every_type, "SET GLOBAL max_allowed_packet = 1048576;")
+    try:
+        yield 1 << 20
+    finally:
+        mariadb.run_sql(every_type, f"SET GLOBAL max_allowed_packet = {int(before)};")
+
+
+def fill_wide(conn: Any, kind: str, value: str | bytes) -> None:
+    cursor = conn.cursor()
+    cursor.execute(f"CREATE OR REPLACE TABLE wide (id INT PRIMARY KEY, v {kind})")
+    cursor.executemany("INSERT INTO wide VALUES (%s, %s)", [(1, "short"), (2, value), (3, None)])
+    conn.commit()
+
+
+def assert_formatted_in_python_instead(
+    escaping: Escaping, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> bytes:
+    """The server cannot format ``wide``; stream_mysql stages Python's bytes, all 3 rows."""
+    with contextlib.closing(source_hook(CONN_ID).get_conn()) as conn:
+        assert mysql_source.use_raw_values(conn)
+        planned = records_select(conn, "SELECT * FROM wide", escaping)
+        assert planned is not None
+        with pytest.raises(RecordTooLong, match="could not format a row"):
+            stream_records(conn, planned[1], Collected().write)
+    real = mysql_records.records_select
+    monkeypatch.setattr(
+        mysql_source, "records_select", lambda conn, query: real(conn, query, escaping)
+    )
+    streamed = mysql_source.stream_mysql(source_hook(CONN_ID), "SELECT * FROM wide", Collected)  # type: ignore[arg-type]
+    with contextlib.closing(source_hook(CONN_ID).get_conn()) as conn:
+        assert mysql_source.use_raw_values(conn)
+        expected = python_formatted(conn, "SELECT * FROM wide")
+    assert (streamed.data, streamed.rows) == (expected.data, 3)
+    assert "formatting the rows in Python instead" in caplog.text
+    return streamed.data
+
+
+@pytest.mark.parametrize("escaping", list(Escaping))
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [("LONGTEXT", "\t" * 600_000), ("LONGBLOB", b"\x01" * 600_000)],  # 1.2 MB escaped / hex
+)
+def test_a_record_longer_than_max_allowed_packet_is_formatted_in_python(
+    mysql_conn: Any,
+    small_packets: int,
+    kind: str,
+    value: str | bytes,
+    escaping: Escaping,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fill_wide(mysql_conn, kind, value)
+    data = assert_formatted_in_python_instead(escaping, caplog, monkeypatch)
+    assert len(data) > small_packets
+
+
+def test_long_text_is_not_escaped_by_a_replace_chain(
+    mysql_conn: Any, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fill_wide(mysql_conn, "LONGTEXT", "a\tb\n" * (SHORT_TEXT_BYTES // 4 + 1))
+    assert_formatted_in_python_instead(Escaping.REPLACE, caplog, monkeypatch)
+    planned = records_select(mysql_conn, "SELECT * FROM wide", Escaping.REGEXP)
+    assert planned is not None  # REGEXP_REPLACE takes it (one pass)
+    assert server_formatted(mysql_conn, "SELECT * FROM wide", Escaping.REGEXP)[1].data == (
+        python_formatted(mysql_conn, "SELECT * FROM wide").data
+    )
