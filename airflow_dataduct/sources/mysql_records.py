@@ -3,8 +3,8 @@ interchange record, so the client (mysqlclient's low-level API, no conversions) 
 the records and stages them.
 
 The server is another process, so the per-value work runs on another core and in C: profiled
-at 1 M rows of 5 columns, formatting in Python cost ~2.2 s of client CPU; the records query
-costs the server ~0.5 s more than ``SELECT *`` and the client ~0.25 s. The values are the
+at 1 M rows of 5 columns, formatting in Python cost 2.2 s of the task's CPU; the records query
+costs the server ~0.9 s of CPU (``SELECT *``: ~0.44 s) and the task 0.27 s. The values are the
 ones :mod:`airflow_dataduct.sources.mysql` writes from Python (a differential test holds the
 two byte for byte): each column's expression is chosen by its type in a ``LIMIT 0`` describe
 of ``SELECT * FROM (<query>)``, and text against binary by mysqlclient's own decision (its
@@ -13,7 +13,7 @@ any ``sql_mode`` (``NO_BACKSLASH_ESCAPES``, ``ANSI_QUOTES``) and connection char
 
 :func:`records_select` returns None when the query cannot be formatted this way (and the
 caller formats in Python): a column type without a rule here, a query the server will not
-take as a derived table (duplicate column names, ``INTO``, locking clauses), or one that ends
+take as a derived table (duplicate column names, not a SELECT), or one that ends
 in ORDER BY without LIMIT, which MariaDB drops from a derived table. A row the server cannot
 format (its record would pass ``max_allowed_packet``, or see :data:`SHORT_TEXT_BYTES`) raises
 RecordTooLong mid-stream, and the caller starts over in Python.
