@@ -100,3 +100,8 @@ class TransformFailed(DataductError):
 
 class RedshiftCannotLoad(DataductError, ValueError):
     """Staged data that Redshift's COPY would load wrong: refused before any SQL runs."""
+
+
+class RecordTooLong(DataductError):
+    """A row the MySQL server formats as one record outgrew its ``max_allowed_packet`` (the
+    server then returns NULL); the extract formats that query's rows in Python instead."""

@@ -22,8 +22,9 @@ class ExtractRdsOperator(BaseOperator):
     """Extract ``sql`` from the source connection into ``<staging>/<staging_prefix>/``.
 
     PostgreSQL sources stream with ``COPY (query) TO STDOUT``; other DB-API sources are fetched
-    in batches; MySQL sources stream from a server-side cursor. Memory stays bounded whatever
-    the table size; the staged files are gzip parts of at most ``part_size`` uncompressed
+    in batches; MySQL sources stream unbuffered, each record formatted by the server (see
+    :mod:`~airflow_dataduct.sources.mysql_records`). Memory stays bounded whatever the table
+    size; the staged files are gzip parts of at most ``part_size`` uncompressed
     bytes, committed by a manifest once complete. With ``table`` instead of ``sql``, the query
     ``SELECT * FROM <table>`` is made when the task runs, quoted for the source's dialect.
     ``splits`` N > 1 deals the rows over N parts of nearly equal row counts (Dataduct's

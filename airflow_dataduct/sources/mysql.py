@@ -1,9 +1,10 @@
-"""MySQL/MariaDB sources: the session every connection gets, and streaming with a server-side
-cursor into the interchange format.
+"""MySQL/MariaDB sources: streaming a query's rows into the interchange format.
 
-With mysqlclient, numbers, dates and times are taken as the text the server sends (already the
-interchange form) rather than converted to Python objects and back, and each batch is
-formatted a column at a time; other drivers' values go through ``format_value``.
+With mysqlclient the server formats each record (:mod:`~airflow_dataduct.sources.mysql_records`)
+where it can. Otherwise the rows stream from a server-side cursor and are formatted here:
+numbers, dates and times as the text the server sends (already the interchange form) rather
+than converted to Python objects and back, a batch a column at a time; other drivers' values
+go through ``format_value``. Both ways write the same bytes.
 
 Every connection is set to UTC (``time_zone = '+00:00'``, so ``TIMESTAMP`` values arrive in
 UTC) and ``utf8mb4`` (4-byte characters arrive intact). Values become interchange fields as
@@ -24,23 +25,27 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from airflow.providers.mysql.hooks.mysql import MySqlHook
 
-from airflow_dataduct.staging.interchange import NULL, format_value
+from airflow_dataduct.errors import RecordTooLong
+from airflow_dataduct.sources.mysql_records import (
+    BIT,
+    DATE_TYPES,
+    RAW_TEXT_TYPES,
+    STRING_TYPES,
+    TIMESTAMP,
+    records_select,
+    stream_records,
+)
+from airflow_dataduct.staging.interchange import NULL, UTC_SUFFIX, format_value
 from airflow_dataduct.staging.writer import StagedWriter
 
 FETCH_ROWS = 10_000
-
-# MySQL protocol column type codes (MySQLdb.constants.FIELD_TYPE).
-BIT = 16
-TIMESTAMP = 7
-DATE_TYPES = frozenset({10, 12, 14})  # DATE, DATETIME, NEWDATE
-RAW_TEXT_TYPES = frozenset({0, 1, 2, 3, 4, 5, 8, 9, 11, 13, 246})
-"""Numbers, TIME and YEAR: their text on the wire is already the interchange field."""
-STRING_TYPES = frozenset({15, 245, 249, 250, 251, 252, 253, 254})
+log = logging.getLogger(__name__)
 
 Formatter = Callable[[Any], str]
 """One value as an interchange field."""
@@ -67,7 +72,7 @@ def _bit(value: Any) -> str:
 
 def _timestamp(value: Any) -> str:
     if isinstance(value, dt.datetime) and value.tzinfo is None:
-        return value.isoformat(sep=" ") + "+00"
+        return value.isoformat(sep=" ") + UTC_SUFFIX
     return format_value(value)
 
 
@@ -135,7 +140,7 @@ def _raw_date(value: bytes | None) -> str:
 
 def _raw_timestamp(value: bytes | None) -> str:
     text = _raw_date(value)
-    return text if text == NULL else text + "+00"
+    return text if text == NULL else text + UTC_SUFFIX
 
 
 def _raw_bit(value: bytes | None) -> str:
@@ -169,18 +174,39 @@ def use_raw_values(conn: Any) -> bool:
 def stream_mysql(
     hook: MySqlHook, query: str, writer_factory: Callable[[tuple[str, ...]], StagedWriter]
 ) -> StagedWriter:
-    """Run ``query`` on a server-side cursor; write its rows in batches (constant memory)."""
+    """Stream ``query``'s rows unbuffered into the writer in bounded batches (constant
+    memory): with mysqlclient, as records the server formats
+    (:mod:`~airflow_dataduct.sources.mysql_records`) where it can; otherwise from a
+    server-side cursor, formatted here."""
     with contextlib.closing(hook.get_conn()) as conn:
         raw = use_raw_values(conn)
-        cursor = server_side_cursor(conn)
+        planned = records_select(conn, query) if raw else None
+        if planned is None:
+            return _stream_cursor(conn, query, raw, writer_factory)
+        columns, select = planned
         try:
-            cursor.execute(query)
-            columns = tuple(d[0] for d in cursor.description)
-            pick = raw_column_formatters if raw else column_formatters
-            formatters = pick(cursor.description)
-            with writer_factory(columns) as writer:
-                while rows := cursor.fetchmany(FETCH_ROWS):
-                    writer.write(format_mysql_rows(rows, formatters), len(rows))
-        finally:
-            cursor.close()
+            with writer_factory(columns) as writer:  # aborted (nothing staged) on an error
+                stream_records(conn, select, writer.write)
+            return writer
+        except RecordTooLong as exc:
+            log.warning("%s: formatting the rows in Python instead", exc)
+    with contextlib.closing(hook.get_conn()) as conn:  # the first one is mid-result
+        return _stream_cursor(conn, query, use_raw_values(conn), writer_factory)
+
+
+def _stream_cursor(
+    conn: Any, query: str, raw: bool, writer_factory: Callable[[tuple[str, ...]], StagedWriter]
+) -> StagedWriter:
+    """Run ``query`` on a server-side cursor and format its rows here, a column at a time."""
+    cursor = server_side_cursor(conn)
+    try:
+        cursor.execute(query)
+        columns = tuple(d[0] for d in cursor.description)
+        pick = raw_column_formatters if raw else column_formatters
+        formatters = pick(cursor.description)
+        with writer_factory(columns) as writer:
+            while rows := cursor.fetchmany(FETCH_ROWS):
+                writer.write(format_mysql_rows(rows, formatters), len(rows))
+    finally:
+        cursor.close()
     return writer

@@ -27,6 +27,14 @@ from typing import Any
 
 FORMAT_NAME = "dataduct-tsv/1"
 NULL = "\\N"
+FIELD_SEPARATOR = "\t"
+RECORD_END = "\n"
+TEXT_ESCAPES = {"\\": "\\\\", "\t": "\\\t", "\n": "\\\n", "\r": "\\\r", "\x00": ""}
+"""What each special character of a text value is written as (NUL is dropped)."""
+BINARY_PREFIX = "\\\\x"
+"""Before the hex digits of a binary value (PostgreSQL ``bytea`` hex, its backslash escaped)."""
+UTC_SUFFIX = "+00"
+"""After a timestamp in UTC."""
 
 _PG_ESCAPE = re.compile(rb"\\(.)", re.DOTALL)
 _PG_TO_INTERCHANGE = {
@@ -63,9 +71,7 @@ def from_postgres_text(data: bytes) -> bytes:
     return _PG_ESCAPE.sub(_replace_pg_escape, data)
 
 
-_TEXT_ESCAPES = str.maketrans(
-    {"\\": "\\\\", "\t": "\\\t", "\n": "\\\n", "\r": "\\\r", "\x00": None}
-)
+_TEXT_ESCAPES = str.maketrans({char: text or None for char, text in TEXT_ESCAPES.items()})
 
 
 def format_value(value: Any) -> str:
@@ -89,7 +95,7 @@ def format_value(value: Any) -> str:
     if isinstance(value, dt.timedelta):
         return format_duration(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return "\\\\x" + bytes(value).hex()
+        return BINARY_PREFIX + bytes(value).hex()
     return str(value).translate(_TEXT_ESCAPES)
 
 
@@ -115,13 +121,15 @@ def _format_float(value: float) -> str:
 def _format_datetime(value: dt.datetime) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(dt.timezone.utc)
-        return value.replace(tzinfo=None).isoformat(sep=" ") + "+00"
+        return value.replace(tzinfo=None).isoformat(sep=" ") + UTC_SUFFIX
     return value.isoformat(sep=" ")
 
 
 def format_rows(rows: Iterable[Sequence[Any]]) -> bytes:
     """Interchange records for DB-API rows."""
-    return "".join("\t".join(map(format_value, row)) + "\n" for row in rows).encode("utf-8")
+    return "".join(
+        FIELD_SEPARATOR.join(map(format_value, row)) + RECORD_END for row in rows
+    ).encode("utf-8")
 
 
 _RECORD = re.compile(rb"((?:[^\\\n]|\\.)*)\n", re.DOTALL)
