@@ -221,6 +221,7 @@ def test_upsert_from_sql_with_history_is_one_redshift_transaction(
 ) -> None:
     from airflow_dataduct.operators.upsert import UpsertOperator
     from airflow_dataduct.sql.history import history_statements
+    from airflow_dataduct.sql.script import format_statements, split_statements
     from airflow_dataduct.sql.upsert import UpsertOptions, upsert_statements
 
     dest = parse_table_sql("CREATE TABLE dev.d (id INTEGER PRIMARY KEY, v VARCHAR(9));")
@@ -245,12 +246,14 @@ def test_upsert_from_sql_with_history_is_one_redshift_transaction(
     sent = [(s, p) for s, p in conn.sent if not s.startswith("SELECT")]
     generated = upsert_statements(select, dest, options, Dialect.REDSHIFT)
     assert generated[5:] == history_statements(history, dest, Dialect.REDSHIFT)
+    shown = split_statements(format_statements(generated))  # what runs is what the UI shows
+    assert len(shown) == len(generated)
     assert sent == [
         ("CREATE SCHEMA IF NOT EXISTS dev", None),
         (dest.source_sql.replace("TABLE", "TABLE IF NOT EXISTS", 1), None),
         ("CREATE SCHEMA IF NOT EXISTS dev", None),
         (history.source_sql.replace("TABLE", "TABLE IF NOT EXISTS", 1), None),
-        *[(s, ("2026-03-01",) if i == 1 else ()) for i, s in enumerate(generated)],
+        *[(s, ("2026-03-01",) if i == 1 else ()) for i, s in enumerate(shown)],
         ("ANALYZE dev.d", None),
     ]
     assert (conn.commits, conn.rollbacks) == (1, 0)

@@ -56,7 +56,7 @@ S3_FAILED = r"InternalError.*injected S3 fault"
 EXTRACT = "COPY (SELECT id, name, amount, created_at FROM events%TO STDOUT%"
 LOAD = "COPY staging.events%FROM STDIN%"
 FILL = "INSERT INTO events_temp%"
-DELETE = "DELETE FROM prod.events USING%"
+DELETE = "DELETE%FROM prod.events%USING%"
 INSERT = "INSERT INTO prod.events%"
 
 
