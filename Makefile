@@ -9,17 +9,20 @@ STAMP  := $(VENV)/.installed
 # `make demo SOURCE=mysql` reads the demo's source from MariaDB instead of PostgreSQL.
 SOURCE ?= postgres
 
+APT              := bash devstack/install_debian.sh
+MARIADB_PACKAGES := mariadb-server mariadb-client libmariadb-dev pkg-config
+
 .PHONY: install mariadb demo ui ui-stop test system-test docs lint stack-up stack-down clean
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	@# MariaDB server and client (MySQL sources), and the headers mysqlclient builds against.
-	bash devstack/install_mariadb.sh
+	$(APT) --stop-service mariadb $(MARIADB_PACKAGES)
 	@# Redis server: the Celery broker of the many-workers test (tests/integration).
-	bash devstack/install_redis.sh
+	$(APT) --stop-service redis-server redis-server
 	@# Debian's Chromium, driven by Playwright in the browser test (tests/browser).
-	bash devstack/install_chromium.sh
+	$(APT) --optional "the browser test is skipped" chromium
 	@# Debian's Graphviz (`dot`): the SVG of `airflow-dataduct graph` and `database graph`.
-	bash devstack/install_graphviz.sh
+	$(APT) --optional "SVG graphs are unavailable" graphviz
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
@@ -31,7 +34,7 @@ $(STAMP): setup.cfg pyproject.toml constraints.txt
 install: $(STAMP)
 
 mariadb:
-	bash devstack/install_mariadb.sh
+	$(APT) --stop-service mariadb $(MARIADB_PACKAGES)
 
 demo: install
 	DEMO_SOURCE=$(SOURCE) $(BIN)/python -m devstack.demo
