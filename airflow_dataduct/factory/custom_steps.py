@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import inspect
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 ENTRY_POINT_GROUP = "airflow_dataduct.steps"
 _entry_points_loaded: list[DefinitionError] | None = None
 _file_modules: dict[tuple[str, int], Any] = {}
+_registered: dict[str, Any] = {}
+"""step_type -> the custom class registered for it, in this process."""
 
 
 def check_step_class(cls: Any) -> str | None:
@@ -62,6 +65,24 @@ def register_step_class(step_type: str, cls: Any) -> None:
     STEP_KINDS[step_type] = getattr(cls, "kind", None) or StepKind(cls.__name__, ("TransformStep",))
     STEP_MODELS[step_type] = cls.params
     BUILDERS[step_type] = StepBuilder(cls.params, _build_with(cls))
+    _registered[step_type] = cls
+
+
+def registered_sources() -> str:
+    """Each registered custom step's type and the size and modification time of the files
+    defining its class and parameter model: part of the parse cache's key, so an edit of a
+    custom step's module (in the folder or an installed package) is never served stale."""
+    lines = []
+    for step_type, cls in sorted(_registered.items()):
+        for part in (cls, cls.params):
+            try:
+                path = Path(inspect.getfile(part))
+                stat = path.stat()
+            except (TypeError, OSError):
+                lines.append(f"{step_type}\0{part.__module__}.{part.__qualname__}\0?")
+                continue
+            lines.append(f"{step_type}\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    return "\n".join(lines)
 
 
 def _build_with(cls: Any) -> Any:

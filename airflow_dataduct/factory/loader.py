@@ -16,6 +16,7 @@ from typing import Any
 
 from airflow_dataduct.errors import BrokenDefinitions, DefinitionError, DefinitionErrors, Location
 from airflow_dataduct.factory.cache import PipelineCache, default_root, fingerprint
+from airflow_dataduct.factory.custom_steps import registered_sources
 from airflow_dataduct.factory.definitions import open_definitions
 from airflow_dataduct.model.config import DataductConfig
 from airflow_dataduct.model.pipeline import Pipeline, parse_pipeline, pipeline_files
@@ -96,8 +97,10 @@ def _cache(folder: Path, files: list[Path], config: DataductConfig) -> PipelineC
         folders.append(base)
     config_path = Path(config.path)
     config_text = config_path.read_text(encoding="utf-8") if config_path.is_file() else ""
-    # The key holds what the file's text does not: the active mode and the expanded paths.
+    # The key holds what the file's text does not: the active mode, the expanded paths and the
+    # versions of the custom step classes.
     config_text += f"\0mode={config.mode}\0{base}\0{config.custom_steps_dir}"
+    config_text += f"\0{registered_sources()}"
     return PipelineCache(root, folder, fingerprint(folders, {*files, config_path}), config_text)
 
 
