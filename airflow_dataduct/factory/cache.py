@@ -3,8 +3,8 @@
 Airflow parses the DAG folder in a fresh process every time, and again at every task start;
 revalidating hundreds of YAML and table files each time is most of the loader's cost. An entry
 is keyed by the package version, the pipeline file's path and text, the config's text, the
-active mode (``$DATADUCT_MODE``) and the expanded resource paths, and a
-fingerprint of every other file under the definitions folder (its contents; size and mtime for
+active mode (``$DATADUCT_MODE``), the expanded resource paths, the files of the registered
+custom step classes (size and mtime), and a fingerprint of every other file under the definitions folder (its contents; size and mtime for
 files over 1 MiB), so any edit anywhere in the folder makes every entry miss once. Only valid
 pipelines are cached. ``DATADUCT_CACHE_DIR=off`` turns it off.
 """
