@@ -6,6 +6,6 @@ while every valid pipeline stays active through ``dataduct_pipelines.py``.
 
 from pathlib import Path
 
-from airflow_dataduct.factory.loader import raise_definition_errors
+from airflow_dataduct.factory.error_report import raise_definition_errors
 
 raise_definition_errors(Path(__file__).resolve().parent.parent / "dag_definitions")

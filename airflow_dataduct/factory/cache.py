@@ -4,14 +4,14 @@ Airflow parses the DAG folder in a fresh process every time, and again at every 
 revalidating hundreds of YAML and table files each time is most of the loader's cost. An entry
 is keyed by the package version, the pipeline file's path and text, the config's text, the
 active mode (``$DATADUCT_MODE``), the expanded resource paths, the files of the registered
-custom step classes (size and mtime), and a fingerprint of every other file under the definitions folder (its contents; size and mtime for
-files over 1 MiB), so any edit anywhere in the folder makes every entry miss once. Only valid
-pipelines are cached. ``DATADUCT_CACHE_DIR=off`` turns it off.
+custom step classes (size and mtime), and a fingerprint of every other file under the
+definitions folder (its contents; size and mtime for files over 1 MiB), so any edit anywhere in
+the folder makes every entry miss once. Only valid pipelines are cached.
+``DATADUCT_CACHE_DIR=off`` turns it off.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import os
@@ -20,38 +20,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from airflow_dataduct import __version__
+from airflow_dataduct.factory.state import code_version, private_root
 from airflow_dataduct.model.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
-CACHE_ENV = "DATADUCT_CACHE_DIR"
 FORMAT = "1"
 
 
-def default_root() -> Path | None:
-    """``$DATADUCT_CACHE_DIR`` (``off``: no cache), else a per-user temporary folder."""
-    configured = os.environ.get(CACHE_ENV)
-    if configured == "off":
-        return None
-    if configured:
-        return Path(configured)
-    return Path(tempfile.gettempdir()) / f"airflow-dataduct-cache-{os.getuid()}"
-
-
 HASHED_BYTES = 1 << 20
-
-
-@functools.cache
-def code_version() -> str:
-    """The package version plus a digest of its source files' sizes and mtimes, so that a
-    code change (even without a version bump) never serves pipelines pickled by older code."""
-    digest = hashlib.sha256(__version__.encode())
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        stat = path.stat()
-        digest.update(f"{path.relative_to(package)}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()[:16]
 
 
 def fingerprint(folders: list[Path], skip: set[Path]) -> str:
@@ -89,11 +66,10 @@ class PipelineCache:
 
     def _prepare(self, root: Path) -> bool:
         """Create the owner-only cache folder; disable the cache if it is not ours."""
+        if private_root() != root:
+            log.warning("Parse cache %s is not private to this user: not used", root)
+            return False
         try:
-            root.mkdir(mode=0o700, parents=True, exist_ok=True)
-            if root.stat().st_uid != os.getuid() or root.stat().st_mode & 0o077:
-                log.warning("Parse cache %s is not private to this user: not used", root)
-                return False
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             for stale in self.namespace.iterdir():
                 if stale != self.directory and stale.is_dir():

@@ -68,21 +68,18 @@ def register_step_class(step_type: str, cls: Any) -> None:
     _registered[step_type] = cls
 
 
-def registered_sources() -> str:
-    """Each registered custom step's type and the size and modification time of the files
-    defining its class and parameter model: part of the parse cache's key, so an edit of a
-    custom step's module (in the folder or an installed package) is never served stale."""
-    lines = []
-    for step_type, cls in sorted(_registered.items()):
+def registered_files() -> list[str]:
+    """The files defining each registered custom step's class and parameter model: what the
+    parse cache and the error report watch, so an edit of a custom step's module (in the folder
+    or in an installed package) is never served stale."""
+    files = set()
+    for cls in _registered.values():
         for part in (cls, cls.params):
             try:
-                path = Path(inspect.getfile(part))
-                stat = path.stat()
-            except (TypeError, OSError):
-                lines.append(f"{step_type}\0{part.__module__}.{part.__qualname__}\0?")
+                files.add(inspect.getfile(part))
+            except TypeError:  # defined outside any file: nothing to watch
                 continue
-            lines.append(f"{step_type}\0{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
-    return "\n".join(lines)
+    return sorted(files)
 
 
 def _build_with(cls: Any) -> Any:

@@ -14,17 +14,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from airflow_dataduct.errors import BrokenDefinitions, DefinitionError, DefinitionErrors, Location
-from airflow_dataduct.factory.cache import PipelineCache, default_root, fingerprint
-from airflow_dataduct.factory.custom_steps import registered_sources
+from airflow_dataduct.errors import DefinitionError, DefinitionErrors, Location
+from airflow_dataduct.factory.cache import PipelineCache, fingerprint
+from airflow_dataduct.factory.custom_steps import registered_files
 from airflow_dataduct.factory.definitions import open_definitions
+from airflow_dataduct.factory.state import (
+    default_root,
+    definitions_dir,
+    folder_state,
+    record_errors,
+)
 from airflow_dataduct.model.config import DataductConfig
 from airflow_dataduct.model.pipeline import Pipeline, parse_pipeline, pipeline_files
 from airflow_dataduct.model.yaml_source import read_definition
 
 log = logging.getLogger(__name__)
 
-DEFINITIONS_ENV = "DATADUCT_DEFINITIONS_DIR"
 INTERNAL_ERROR = "internal error while validating this file (please report it)"
 
 
@@ -37,15 +42,41 @@ class Scan:
     config: DataductConfig | None = None
 
 
-def definitions_dir(default: str | Path) -> Path:
-    """``$DATADUCT_DEFINITIONS_DIR`` when set, else ``default``."""
-    return Path(os.environ.get(DEFINITIONS_ENV) or default)
-
-
 def scan(folder: str | Path, only_dag_id: str | None = None) -> Scan:
-    """Validate every pipeline of ``folder``; never raises for a bad definition."""
-    result = Scan()
+    """Validate every pipeline of ``folder``; never raises for a bad definition. A full scan
+    also records its errors for the error-report DAG file, with the state of what it read
+    (kept only when that state did not change during the scan)."""
+    if only_dag_id is not None:
+        return _scan(Path(folder), only_dag_id)
     folder = Path(folder)
+    before = _watched(folder, None)
+    state = folder_state(*before)
+    result = _scan(folder, None)
+    if folder_state(*before) == state:  # the folder did not change while it was read
+        watched = _watched(folder, result.config)
+        record_errors(folder, result.errors, *watched, folder_state(*watched))
+    return result
+
+
+def _watched(folder: Path, config: DataductConfig | None) -> tuple[list[str], list[str]]:
+    """(files and folders, environment variable names) a scan of ``folder`` depends on."""
+    airflow_home = Path(os.environ.get("AIRFLOW_HOME", "~/airflow")).expanduser()
+    paths = {str(folder), os.environ.get("AIRFLOW_CONFIG") or str(airflow_home / "airflow.cfg")}
+    names: set[str] = set()
+    if config is not None:
+        paths |= {config.path, str(config.base_dir), str(config.custom_steps_dir)}
+        paths |= set(registered_files())
+        config_path = Path(config.path)
+        if config_path.is_file():
+            names |= set(_ENV_REFERENCE.findall(config_path.read_text(encoding="utf-8")))
+    return sorted(paths), sorted(names)
+
+
+_ENV_REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _scan(folder: Path, only_dag_id: str | None) -> Scan:
+    result = Scan()
     if not folder.is_dir():
         result.errors.append(DefinitionError("definitions folder not found", Location(str(folder))))
         return result
@@ -100,7 +131,7 @@ def _cache(folder: Path, files: list[Path], config: DataductConfig) -> PipelineC
     # The key holds what the file's text does not: the active mode, the expanded paths and the
     # versions of the custom step classes.
     config_text += f"\0mode={config.mode}\0{base}\0{config.custom_steps_dir}"
-    config_text += f"\0{registered_sources()}"
+    config_text += f"\0{folder_state(registered_files())}"
     return PipelineCache(root, folder, fingerprint(folders, {*files, config_path}), config_text)
 
 
@@ -160,15 +191,3 @@ def load_dags(default_folder: str | Path) -> dict[str, Any]:
         except Exception as exc:  # one bad pipeline must not take the others down
             log.exception("Pipeline %s could not be built: %s", pipeline.path, exc)
     return dags
-
-
-def raise_definition_errors(default_folder: str | Path) -> None:
-    """Raise one BrokenDefinitions listing every broken definition; return if there is none."""
-    folder = definitions_dir(default_folder)
-    errors = scan(folder).errors
-    if errors:
-        lines = [str(e) for e in DefinitionErrors(errors).errors]
-        raise BrokenDefinitions(
-            f"{len(errors)} problem(s) in the Dataduct definitions of {folder}:\n"
-            + "\n".join(lines)
-        )

@@ -8,6 +8,6 @@ are read from ``dag_definitions/`` next to this file, or from ``DATADUCT_DEFINIT
 
 from pathlib import Path
 
-from airflow_dataduct.factory.loader import raise_definition_errors
+from airflow_dataduct.factory.error_report import raise_definition_errors
 
 raise_definition_errors(Path(__file__).resolve().parent / "dag_definitions")

@@ -43,7 +43,11 @@ def test_loader_files_import_only_the_installed_package(tmp_path: Path) -> None:
     main(["init", str(tmp_path)])
     for name in LOADERS:
         modules = imported_modules(tmp_path / name)
-        assert modules <= {"pathlib", "airflow_dataduct.factory.loader"}, name
+        assert modules <= {
+            "pathlib",
+            "airflow_dataduct.factory.loader",
+            "airflow_dataduct.factory.error_report",
+        }, name
 
 
 def test_init_never_overwrites_and_says_which_files_it_left_alone(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from airflow_dataduct.factory import loader
-from airflow_dataduct.factory.cache import CACHE_ENV
+from airflow_dataduct.factory.state import CACHE_ENV
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_dataduct.factory.cache import CACHE_ENV
+from airflow_dataduct.factory.state import CACHE_ENV
 
 PARSE = """
 import json, sys

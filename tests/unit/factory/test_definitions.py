@@ -10,7 +10,8 @@ import pytest
 from airflow_dataduct.cli.main import main
 from airflow_dataduct.errors import DefinitionErrors
 from airflow_dataduct.factory.definitions import distributed_executors, open_definitions
-from airflow_dataduct.factory.loader import load_dags, raise_definition_errors
+from airflow_dataduct.factory.error_report import raise_definition_errors
+from airflow_dataduct.factory.loader import load_dags
 
 STARTER = """\
 name: starter
