@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import resource
-import runpy
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 JOBS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
@@ -25,20 +25,77 @@ def job(name: str) -> Callable[[Callable[[dict[str, Any]], dict[str, Any]]], Any
     return register
 
 
+def load_dag_file(path: str) -> dict[str, Any]:
+    """Execute a DAG file as Airflow's dag-processor does (``SourceFileLoader`` under a unique
+    module name, so a cached ``__pycache__`` bytecode is used); its module namespace."""
+    import hashlib
+    import importlib.machinery
+    import importlib.util
+
+    name = f"unusual_prefix_{hashlib.sha1(path.encode()).hexdigest()}_{Path(path).stem}"
+    loader = importlib.machinery.SourceFileLoader(name, path)
+    spec = importlib.util.spec_from_loader(name, loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return vars(module)
+
+
+def _rss_mb() -> float:
+    """This process's resident memory now."""
+    with open("/proc/self/statm") as handle:
+        pages = int(handle.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
 @job("parse")
 def parse(args: dict[str, Any]) -> dict[str, Any]:
-    """Execute one DAG file as the dag-processor does; Airflow itself is already imported there."""
+    """Execute one DAG file as the dag-processor does; Airflow itself is already imported there.
+
+    ``profile``: ``pyinstrument`` or ``cprofile``, written to ``profile_out`` (``.txt`` and
+    ``.html`` / ``.pstats``); ``shape``: also return every DAG's description (benchmarks.shape).
+    """
     import airflow.sdk  # noqa: F401 - the dag-processor has Airflow loaded before parsing
 
     for path in args.get("sys_path", []):
         sys.path.insert(0, path)
+    before = _rss_mb()
+    profile = args.get("profile")
+    profiler: Any = None
+    if profile == "pyinstrument":
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0002)
+        profiler.start()
+    elif profile == "cprofile":
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     started = time.perf_counter()
-    namespace = runpy.run_path(args["file"])
+    namespace = load_dag_file(args["file"])
     seconds = time.perf_counter() - started
+    if profile == "pyinstrument":
+        profiler.stop()
+        out = Path(args["profile_out"])
+        out.with_suffix(".txt").write_text(profiler.output_text(unicode=False, show_all=False))
+        out.with_suffix(".html").write_text(profiler.output_html())
+    elif profile == "cprofile":
+        profiler.disable()
+        profiler.dump_stats(str(Path(args["profile_out"]).with_suffix(".pstats")))
     from airflow.sdk import DAG
 
-    dags = sum(isinstance(v, DAG) for v in namespace.values())
-    return {"seconds": seconds, "dags": dags}
+    result: dict[str, Any] = {
+        "seconds": seconds,
+        "dags": sum(isinstance(v, DAG) for v in namespace.values()),
+        "rss_before_mb": before,
+    }
+    if args.get("shape"):
+        from benchmarks.shape import describe
+
+        result["shape"] = describe(namespace)
+    return result
 
 
 def _warm_imports() -> None:
