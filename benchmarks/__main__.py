@@ -194,6 +194,7 @@ def bench_parse(env: dict[str, str], count: int, repeat: int, profile: bool = Fa
     table = folder / "dataduct" / "tables" / "shared" / "prod.dim_accounts.sql"
     pipeline = folder / "dataduct" / f"{plan.pipelines[-1].name}.yaml"
     one_env = {**ours_env, "_AIRFLOW_PARSING_CONTEXT_DAG_ID": plan.pipelines[count // 2].name}
+    task_start = {**loader, "context": "task"}
     errors = {"file": str(ERRORS)}
     imports_job = {"file": str(folder / "plain_imports.py")}
     # Rounds of every measurement in turn, so ours and the baselines see the same machine (it
@@ -205,12 +206,12 @@ def bench_parse(env: dict[str, str], count: int, repeat: int, profile: bool = Fa
             ("one_miss", loader, ours_env, pipeline),
             ("ours", loader, ours_env, None),
             ("errors_warm", errors, ours_env, None),
-            ("one", loader, one_env, None),
+            ("one", task_start, one_env, None),
             ("plain", plain_job, env, None),
             ("imports", imports_job, env, None),
             ("factory", factory_job, env, None),
             ("errors_cold", errors, ours_env, table),
-            ("one_cold", loader, one_env, table),
+            ("one_cold", task_start, one_env, table),
         ):
             if edit is not None:
                 _edit(edit)
@@ -228,7 +229,7 @@ def bench_parse(env: dict[str, str], count: int, repeat: int, profile: bool = Fa
     assert one["dags"] == one_cold["dags"] == 1
     assert errors_warm["dags"] == errors_cold["dags"] == 0
     if profile:
-        profile_parse(loader, ours_env, one_env, count)
+        profile_parse(loader, ours_env, one_env, count, table)
     title = f"parse {count:,} pipelines ({tasks:,} tasks)"
     ours_rise = ours["peak_rss_mb"] - ours["rss_before_mb"]
     plain_rise = plain["peak_rss_mb"] - plain["rss_before_mb"]
@@ -272,10 +273,11 @@ def bench_parse(env: dict[str, str], count: int, repeat: int, profile: bool = Fa
 
 
 def profile_parse(
-    loader: dict[str, Any], env: dict[str, str], one_env: dict[str, str], count: int
+    loader: dict[str, Any], env: dict[str, str], one_env: dict[str, str], count: int, table: Path
 ) -> None:
-    """Profiles of our warm full parse and task-start parse under ``.local/bench/profile``:
-    pyinstrument (``.txt``, ``.html``) when installed, and cProfile (``.pstats``)."""
+    """Profiles of our parse after a table edit (cold), our warm parse and the task-start parse,
+    under ``.local/bench/profile``: pyinstrument (``.txt``, ``.html``) when installed, and
+    cProfile (``.pstats``)."""
     out = WORK / "profile"
     out.mkdir(parents=True, exist_ok=True)
     try:
@@ -285,10 +287,16 @@ def profile_parse(
     except ImportError:
         print("pyinstrument is not installed (constraints.txt pins it): cProfile only")
         tools = ["cprofile"]
-    for name, job_env in ((f"warm-{count}", env), (f"task-start-{count}", one_env)):
+    for name, job, job_env, edit in (
+        (f"cold-{count}", loader, env, table),
+        (f"warm-{count}", loader, env, None),  # the cold runs filled the cache
+        (f"task-start-{count}", {**loader, "context": "task"}, one_env, None),
+    ):
         for tool in tools:
+            if edit is not None:
+                _edit(edit)
             target = out / f"{name}-{tool}"
-            run_job("parse", {**loader, "profile": tool, "profile_out": str(target)}, job_env)
+            run_job("parse", {**job, "profile": tool, "profile_out": str(target)}, job_env)
             print(f"profile: {target}.*")
 
 
