@@ -623,6 +623,9 @@ def main() -> int:
     parser.add_argument("--only", default="parse,transfer,upsert,checks")
     parser.add_argument("--pipelines", type=int, default=300, help="pipelines in the parse test")
     parser.add_argument(
+        "--repeat", type=int, default=None, help="rounds of the parse runs (default 3; 1 quick)"
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="also profile our warm full parse and task-start parse (.local/bench/profile)",
@@ -637,7 +640,8 @@ def main() -> int:
     chosen = set(args.only.split(","))
     rows: list[Row] = []
     if "parse" in chosen:
-        rows += bench_parse(env, args.pipelines, 1 if args.quick else 3, args.profile)
+        repeat = args.repeat or (1 if args.quick else 3)
+        rows += bench_parse(env, args.pipelines, repeat, args.profile)
     if "transfer" in chosen:
         rows += bench_transfer(server, env, 5_000_000 // scale, 1_000_000 // scale)
         rows += bench_transfer_mysql(server, env, 1_000_000 // scale)
