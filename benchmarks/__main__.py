@@ -176,7 +176,7 @@ def bench_parse(env: dict[str, str], count: int, repeat: int, profile: bool = Fa
         "DATADUCT_DEFINITIONS_DIR": str(folder / "dataduct"),
         "DATADUCT_CACHE_DIR": str(folder / "cache"),
     }
-    _compile(ROOT / "airflow_dataduct", ROOT / "dags", folder)
+    _compile(ROOT / "airflow_dataduct", ROOT / "dags", *folder.glob("*.py"))
     loader = {"file": str(LOADER)}
     plain_job = {"file": str(folder / "plain.py")}
     factory_job = {
