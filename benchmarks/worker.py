@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import resource
-import runpy
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 JOBS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
@@ -25,20 +25,123 @@ def job(name: str) -> Callable[[Callable[[dict[str, Any]], dict[str, Any]]], Any
     return register
 
 
+def load_dag_file(path: str) -> dict[str, Any]:
+    """Execute a DAG file as Airflow's dag-processor does (``SourceFileLoader`` under a unique
+    module name, so a cached ``__pycache__`` bytecode is used); its module namespace."""
+    import hashlib
+    import importlib.machinery
+    import importlib.util
+
+    name = f"unusual_prefix_{hashlib.sha1(path.encode()).hexdigest()}_{Path(path).stem}"
+    loader = importlib.machinery.SourceFileLoader(name, path)
+    spec = importlib.util.spec_from_loader(name, loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return vars(module)
+
+
+def _rss_mb() -> float:
+    """This process's resident memory now."""
+    with open("/proc/self/statm") as handle:
+        pages = int(handle.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+class _GcTimer:
+    """Time spent in the garbage collector (every generation) until ``stop``."""
+
+    def __init__(self) -> None:
+        import gc
+
+        self.seconds, self.collections, self._started = 0.0, 0, 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.collections += 1
+
+    def stop(self) -> None:
+        import gc
+
+        gc.callbacks.remove(self._callback)
+
+
 @job("parse")
 def parse(args: dict[str, Any]) -> dict[str, Any]:
-    """Execute one DAG file as the dag-processor does; Airflow itself is already imported there."""
-    import airflow.sdk  # noqa: F401 - the dag-processor has Airflow loaded before parsing
+    """Execute one DAG file in a process like the one Airflow parses it in.
 
+    Airflow forks that process (the supervisor's fork): from the dag-processor's manager to
+    parse the DAG folder, from a worker's supervisor to run a task (``context: task``). So it
+    has what its parent had imported, and the parent froze the garbage collector's objects
+    before forking (``gc.freeze()`` in the dag-processor manager, the Celery and local
+    executors): both are done here before the clock starts.
+
+    ``profile``: ``pyinstrument`` or ``cprofile``, written to ``profile_out`` (``.txt``,
+    ``.html`` and ``.pyisession`` / ``.pstats``); ``shape``: also return every DAG's
+    description (benchmarks.shape).
+    """
+    import gc
+
+    import airflow.sdk
+
+    if args.get("context") == "task":
+        import airflow.sdk.execution_time.supervisor
+        import airflow.sdk.execution_time.task_runner
+    else:
+        import airflow.dag_processing.manager
+        import airflow.dag_processing.processor  # noqa: F401
+    gc.freeze()
     for path in args.get("sys_path", []):
         sys.path.insert(0, path)
-    started = time.perf_counter()
-    namespace = runpy.run_path(args["file"])
-    seconds = time.perf_counter() - started
+    before = _rss_mb()
+    profile = args.get("profile")
+    profiler: Any = None
+    if profile == "pyinstrument":
+        from pyinstrument import Profiler
+
+        # Wall-time samples (a CPU-time timer costs a system call per Python call): profile on
+        # a quiet machine, where the header's Duration and CPU time agree.
+        profiler = Profiler(interval=0.001)
+        profiler.start()
+    elif profile == "cprofile":
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)  # CPU time: the machine is shared
+        profiler.enable()
+    gc_time = _GcTimer()
+    started, cpu = time.perf_counter(), time.process_time()
+    namespace = load_dag_file(args["file"])
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    gc_time.stop()
+    if profile == "pyinstrument":
+        profiler.stop()
+        out = Path(args["profile_out"])
+        out.with_suffix(".txt").write_text(profiler.output_text(unicode=False, show_all=False))
+        out.with_suffix(".html").write_text(profiler.output_html())
+        profiler.last_session.save(str(out.with_suffix(".pyisession")))
+    elif profile == "cprofile":
+        profiler.disable()
+        profiler.dump_stats(str(Path(args["profile_out"]).with_suffix(".pstats")))
     from airflow.sdk import DAG
 
-    dags = sum(isinstance(v, DAG) for v in namespace.values())
-    return {"seconds": seconds, "dags": dags}
+    result: dict[str, Any] = {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "gc_seconds": gc_time.seconds,
+        "gc_collections": gc_time.collections,
+        "dags": sum(isinstance(v, DAG) for v in namespace.values()),
+        "rss_before_mb": before,
+    }
+    if args.get("shape"):
+        from benchmarks.shape import describe
+
+        result["shape"] = describe(namespace)
+    return result
 
 
 def _warm_imports() -> None:
