@@ -304,6 +304,8 @@ class DataductConfig(_Section):
     _path: str = PrivateAttr(default="<defaults>")
     _source: SourceMap | None = PrivateAttr(default=None)
     _mode: str | None = PrivateAttr(default=None)
+    _base_dir: tuple[str, Path] | None = PrivateAttr(default=None)
+    """(the config's path, its resolved base directory), resolved once per path."""
 
     @model_validator(mode="after")
     def _warnings_have_a_destination(self) -> DataductConfig:
@@ -333,8 +335,11 @@ class DataductConfig(_Section):
     def base_dir(self) -> Path:
         """The directory that relative resource paths resolve against (``~`` and environment
         variables expanded, as Dataduct expanded ``~``)."""
-        here = Path(self.path).parent if self.path != "<defaults>" else Path.cwd()
-        return (here / expand_path(self.resource_base_path)).resolve()
+        if self._base_dir is None or self._base_dir[0] != self.path:  # every step's files use it
+            here = Path(self.path).parent if self.path != "<defaults>" else Path.cwd()
+            resolved = (here / expand_path(self.resource_base_path)).resolve()
+            self._base_dir = (self.path, resolved)
+        return self._base_dir[1]
 
     @property
     def custom_steps_dir(self) -> Path:
