@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from airflow_dataduct.factory.state import code_version, private_root
-from airflow_dataduct.model.pipeline import Pipeline
+from airflow_dataduct.model.pipeline import TABLES, Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,8 @@ class PipelineCache:
         self.directory = self.namespace / folder_fingerprint[:24]
         self.config_digest = hashlib.sha256(config_text.encode()).hexdigest()
         self.enabled = self._prepare(root)
+        self._tables_file = root / f"tables-{code_version()}.pickle"
+        self._tables_read: int | None = None
 
     def _prepare(self, root: Path) -> bool:
         """Create the owner-only cache folder; disable the cache if it is not ours."""
@@ -78,6 +80,30 @@ class PipelineCache:
             log.warning("Parse cache %s unavailable: %s", root, exc)
             return False
         return True
+
+    def before_validation(self) -> None:
+        """Before this scan validates its first pipeline: the table definitions earlier parses
+        read (keyed by path, size and mtime), so an edit re-parses only the edited file."""
+        if not self.enabled or self._tables_read is not None:
+            return
+        try:
+            with open(self._tables_file, "rb") as handle:
+                TABLES.absorb(pickle.load(handle))  # our own owner-only cache folder
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            pass
+        self._tables_read = len(TABLES)
+
+    def after_scan(self) -> None:
+        """Keep the table definitions this scan parsed, for the next parse."""
+        if self._tables_read is None or len(TABLES) == self._tables_read:
+            return
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self._tables_file.parent, prefix=".tables-")
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(TABLES.current(), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self._tables_file)
+        except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
+            log.debug("Table definitions not kept: %s", exc)
 
     def _entry(self, path: Path, text: str) -> Path:
         key = hashlib.sha256(

@@ -112,6 +112,8 @@ def _scan(folder: Path, only_dag_id: str | None) -> Scan:
         seen[pipeline.dag_id] = str(path)
         if only_dag_id is None or pipeline.dag_id == only_dag_id:
             result.pipelines.append(pipeline)
+    if cache:
+        cache.after_scan()
     return result
 
 
@@ -146,6 +148,8 @@ def _read_cached(path: Path, config: DataductConfig, cache: PipelineCache | None
         raise DefinitionErrors([exc]) from None
     pipeline = cache.get(path, text) if cache else None
     if pipeline is None:
+        if cache:
+            cache.before_validation()
         pipeline = parse_pipeline(text, path, config)
         if cache:
             cache.put(path, text, pipeline)

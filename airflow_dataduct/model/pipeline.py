@@ -136,6 +136,25 @@ class TableCache:
             self._tables[key] = parse_table_file(path)
         return self._tables[key]
 
+    def __len__(self) -> int:
+        return len(self._tables)
+
+    def absorb(self, tables: dict[tuple[str, int, int], Table]) -> None:
+        """Take tables parsed elsewhere (an earlier process), under the same keys."""
+        self._tables.update(tables)
+
+    def current(self) -> dict[tuple[str, int, int], Table]:
+        """The tables whose file still has the size and modification time they were read at."""
+        kept = {}
+        for key, table in self._tables.items():
+            try:
+                stat = Path(key[0]).stat()
+            except OSError:
+                continue
+            if (stat.st_size, stat.st_mtime_ns) == key[1:]:
+                kept[key] = table
+        return kept
+
 
 TABLES = TableCache()
 

@@ -31,9 +31,10 @@ def split_statements(sql: str) -> list[str]:
     """The statements of a script, comments removed (block comments nest, as in Redshift and
     Dataduct; sqlparse's do not), without BEGIN/COMMIT/END and ``;``."""
     text = strip_comments(sql)
-    # sqlparse splits only at ';' and at a line 'GO': without either, the text is one statement
-    # (tokenizing it would cost ~2 ms a script, on every pipeline's validation)
-    pieces = sqlparse.split(text) if ";" in text or _GO_LINE.search(text) else [text]
+    # sqlparse splits only at ';' and at a line 'GO': without either (a final ';' aside), the
+    # text is one statement (tokenizing it would cost ~2 ms a script, on every validation)
+    one = ";" not in text.rstrip().rstrip(";") and not _GO_LINE.search(text)
+    pieces = [text] if one else sqlparse.split(text)
     statements = []
     for raw in pieces:
         statement = raw.strip().rstrip(";").strip()

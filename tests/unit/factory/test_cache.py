@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from airflow_dataduct.factory import cache as cache_module
 from airflow_dataduct.factory import loader
 from airflow_dataduct.factory.state import CACHE_ENV
 
@@ -90,3 +91,27 @@ def test_a_cache_folder_others_can_write_is_not_used(
     loader.scan(folder)
     assert len(calls) == 2
     assert list(shared.iterdir()) == []
+
+
+def test_after_a_table_edit_only_that_table_is_parsed_again(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_dataduct.model import pipeline as model
+
+    loader.scan(folder)  # fills the cache, tables included
+    parsed: list[str] = []
+    real = model.parse_table_file
+
+    def counting(path):  # type: ignore[no-untyped-def]
+        parsed.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(model, "parse_table_file", counting)
+    monkeypatch.setattr(model, "TABLES", model.TableCache())  # a new process: nothing in memory
+    monkeypatch.setattr(cache_module, "TABLES", model.TABLES)
+    edited = folder / "tables" / "prod.users.sql"
+    edited.write_text(edited.read_text().replace("user_email", "user_mail"))
+    result = loader.scan(folder)
+    assert parsed == ["prod.users.sql"]
+    users = result.pipelines[0]
+    assert "user_mail" in [c.name for c in users.step("upsert_users").tables["destination"].columns]
