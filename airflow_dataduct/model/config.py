@@ -35,7 +35,7 @@ MODE_ENV = "DATADUCT_MODE"
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class WarehouseConfig(_Section):

@@ -42,7 +42,7 @@ def duration_seconds(text: str) -> int:
 class Configuration(BaseModel):
     """One EMR configuration classification (``core-site``, ``mapred-site``, ...)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     Classification: str
     Properties: dict[str, str] = {}
@@ -53,7 +53,7 @@ class EmrClusterConfig(BaseModel):
     """The pipeline key ``emr_cluster_config``: Dataduct's EmrResource arguments plus modern
     EMR keys. Unknown keys are errors (Dataduct raised ``TypeError``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     num_instances: Annotated[int, Field(ge=0, le=1000)] | None = None
     """Core instances (Dataduct ``NUM_CORE_INSTANCES``)."""

@@ -47,7 +47,7 @@ TableName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A
 class PipelineKeys(BaseModel):
     """The pipeline-level keys of a Dataduct YAML file (docs/pipelines.md)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]+$", max_length=200)]
     """The dag_id (prefixed by ``defaults.name_prefix``)."""

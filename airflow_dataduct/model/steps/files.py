@@ -249,7 +249,9 @@ class DependencyArguments(BaseModel):
     Dataduct's forms (a list of words and ``{flag: value}`` maps, a map, one word), each
     validated like the step key it stands for."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )
 
     dependencies: PipelineNames = []
     dependencies_ok_to_fail: PipelineNames = []
