@@ -109,7 +109,7 @@ def dag_tags(pipeline: Pipeline, config: DataductConfig | None = None) -> list[s
         getattr(s.params, key)
         for s in pipeline.steps
         for key in ("host_name", "source_host")
-        if getattr(s.params, key, None)
+        if key in type(s.params).model_fields and getattr(s.params, key)
     }
     tags = ["dataduct", pipeline.schedule.frequency, *sorted(hosts)]
     for key, tag in (config.defaults.dp_tags if config else {}).items():
