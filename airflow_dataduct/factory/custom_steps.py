@@ -26,13 +26,14 @@ import importlib
 import importlib.util
 import inspect
 import sys
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow_dataduct.builders import BUILDERS
 from airflow_dataduct.builders.registry import StepBuilder
 from airflow_dataduct.errors import DefinitionError, Location
+from airflow_dataduct.factory.state import installed_entry_points
 from airflow_dataduct.model.paths import expand_path
 from airflow_dataduct.model.steps import STEP_KINDS, STEP_MODELS
 from airflow_dataduct.model.steps.base import StepKind, StepParams
@@ -141,9 +142,10 @@ def load_entry_point_steps() -> list[DefinitionError]:
     global _entry_points_loaded
     if _entry_points_loaded is None:
         errors = []
-        for point in entry_points(group=ENTRY_POINT_GROUP):
-            location = Location(f"entry point {ENTRY_POINT_GROUP}:{point.name}")
-            error = _register(point.name, point.load, location, "custom_steps")
+        for name, value in installed_entry_points(ENTRY_POINT_GROUP):
+            point = EntryPoint(name, value, ENTRY_POINT_GROUP)
+            location = Location(f"entry point {ENTRY_POINT_GROUP}:{name}")
+            error = _register(name, point.load, location, "custom_steps")
             if error:
                 errors.append(error)
         _entry_points_loaded = errors

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata
+import os
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -115,12 +117,8 @@ def test_bad_custom_step_is_a_config_error(tmp_path: Path, entry: str, message: 
 def test_entry_point_registers_a_step_type(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "team_steps.py").write_text(STEP_FILE)
     monkeypatch.syspath_prepend(str(tmp_path))
-    import importlib
-
-    point = SimpleNamespace(
-        name="greet-ep", load=lambda: importlib.import_module("team_steps").GreetStep
-    )
-    monkeypatch.setattr(custom_steps, "entry_points", lambda group: [point])
+    points = [("greet-ep", "team_steps:GreetStep")]
+    monkeypatch.setattr(custom_steps, "installed_entry_points", lambda group: points)
     monkeypatch.setattr(custom_steps, "_entry_points_loaded", None)
     (tmp_path / "p.yaml").write_text(GREET_PIPELINE.replace("greet\n", "greet-ep\n"))
     pipeline = read_pipeline(tmp_path / "p.yaml", open_definitions(tmp_path))
@@ -135,3 +133,30 @@ def test_committed_custom_step_example_validates() -> None:
     assert [s.step_type for s in pipeline.steps] == ["extract-local-logged", "create-load-redshift"]
     task = build_dag(pipeline, config).get_task("ExtractLocalLoggedStep0")
     assert task.task_type == "LoggedExtractLocalOperator"
+
+
+def test_installed_entry_points_are_kept_until_a_sys_path_folder_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_dataduct.factory import state
+
+    monkeypatch.setenv(state.CACHE_ENV, str(tmp_path / "cache"))
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    scans: list[str] = []
+    real = importlib.metadata.entry_points
+
+    def counting(group):  # type: ignore[no-untyped-def]
+        scans.append(group)
+        return real(group=group)
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", counting)
+    first = state.installed_entry_points("apache_airflow_provider")
+    assert ("provider_info", "airflow_dataduct:get_provider_info") in first
+    assert state.installed_entry_points("apache_airflow_provider") == first
+    assert scans == ["apache_airflow_provider"], "the second call read the kept list"
+    (site / "new_package-1.0.dist-info").mkdir()  # an install changes the folder
+    os.utime(site, ns=(site.stat().st_atime_ns, site.stat().st_mtime_ns + 1_000_000_000))
+    state.installed_entry_points("apache_airflow_provider")
+    assert len(scans) == 2
