@@ -375,8 +375,8 @@ class DataductConfig(_Section):
 
 
 def merge_mode(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Dataduct's mode rule (spec §4.1): a section that is a mapping on both sides is updated
-    key by key; any other value is replaced."""
+    """Dataduct's mode rule (docs/configuration.md): a section that is a mapping on both sides
+    is updated key by key; any other value is replaced."""
     merged = dict(base)
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):

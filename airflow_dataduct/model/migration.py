@@ -1,4 +1,4 @@
-"""Dataduct's ``dataduct.cfg`` (spec §4) as a ``dataduct.yaml`` and Airflow connections.
+"""Dataduct's ``dataduct.cfg`` (docs/migrating.md) as a ``dataduct.yaml`` and Airflow connections.
 
 Pure data in, data out: :func:`migrate` maps every section the config can carry over to the
 keys of :mod:`airflow_dataduct.model.config`, puts every credential into a connection (for

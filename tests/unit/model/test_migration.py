@@ -1,4 +1,4 @@
-"""``dataduct.cfg`` -> ``dataduct.yaml`` + Airflow connections (spec §4), section by section."""
+"""``dataduct.cfg`` -> ``dataduct.yaml`` + Airflow connections, section by section."""
 
 from __future__ import annotations
 
