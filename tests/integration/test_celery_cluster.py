@@ -232,6 +232,8 @@ def start_worker(
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
         "TMPDIR": str(home / "tmp"),
+        # The parse caches (metadata, per machine) outside TMPDIR, where staged data must not be.
+        "DATADUCT_CACHE_DIR": str(home / "parse-cache"),
         "DATADUCT_WORKER_NAME": name,
         "AIRFLOW__CORE__HOSTNAME_CALLABLE": "dataduct_worker_identity.hostname",
     }
