@@ -177,3 +177,28 @@ class RedshiftConformance:
 
 _TABLE_KEYWORDS = {"primary", "unique", "foreign", "constraint", "check"}
 """Words that start a table constraint, not a column."""
+
+
+def checked_pipeline_sql(pipeline: str, definitions: str) -> list[str]:
+    """Every statement a pipeline's warehouse tasks render for Redshift, each passed through
+    :class:`RedshiftConformance` (which raises on the first that does not conform)."""
+    # deferred: the DAG build loads Airflow; the checker itself does not need it
+    from airflow_dataduct.cli.pipeline import load_pipeline_dag, ordered_tasks, rendered_fields
+    from airflow_dataduct.operators.base import WarehouseOperator
+    from airflow_dataduct.sql.identifiers import Dialect
+    from airflow_dataduct.sql.script import split_statements
+
+    _, dag = load_pipeline_dag(pipeline, definitions)
+    checker = RedshiftConformance()
+    checked = []
+    for task in ordered_tasks(dag):
+        if not isinstance(task, WarehouseOperator):
+            continue
+        fields = rendered_fields(dag, task, Dialect.REDSHIFT.value, None)
+        for field_name, renderer in task.template_fields_renderers.items():
+            value = fields.get(field_name) or []
+            for text in value if isinstance(value, list) else [value]:
+                for sql in split_statements(text) if renderer == "sql" else []:
+                    checker.check(sql)
+                    checked.append(sql)
+    return checked

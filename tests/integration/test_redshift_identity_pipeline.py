@@ -8,13 +8,9 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from airflow_dataduct.cli.pipeline import load_pipeline_dag, ordered_tasks, rendered_fields
 from airflow_dataduct.factory.loader import load_dags
-from airflow_dataduct.operators.base import WarehouseOperator
-from airflow_dataduct.sql.identifiers import Dialect
-from airflow_dataduct.sql.script import split_statements
 from tests.integration.conftest import Stack
-from tests.redshift_conformance import RedshiftConformance
+from tests.redshift_conformance import checked_pipeline_sql
 
 pytestmark = pytest.mark.integration
 
@@ -69,19 +65,7 @@ def test_identity_and_reserved_word_pipeline_renders_conforming_redshift_sql(
     stack: Stack,
 ) -> None:
     setup_pipeline(stack)
-    _, dag = load_pipeline_dag("identity_orders", str(stack.definitions))
-    checker = RedshiftConformance()
-    checked = []
-    for task in ordered_tasks(dag):
-        if not isinstance(task, WarehouseOperator):
-            continue
-        fields = rendered_fields(dag, task, Dialect.REDSHIFT.value, None)
-        for name, renderer in task.template_fields_renderers.items():
-            value = fields.get(name) or []
-            for text in value if isinstance(value, list) else [value]:
-                for sql in split_statements(text) if renderer == "sql" else []:
-                    checker.check(sql)
-                    checked.append(sql)
+    checked = checked_pipeline_sql("identity_orders", str(stack.definitions))
     copy = next(s for s in checked if s.startswith("COPY staging.orders"))
     assert '(order_id, code, "explicit", "backup", "Region")' in copy
     assert copy.endswith("EXPLICIT_IDS")

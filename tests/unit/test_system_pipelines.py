@@ -8,11 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from airflow_dataduct.cli.pipeline import load_pipeline_dag, ordered_tasks, rendered_fields
-from airflow_dataduct.operators.base import WarehouseOperator
-from airflow_dataduct.sql.identifiers import Dialect
-from airflow_dataduct.sql.script import split_statements
-from tests.redshift_conformance import RedshiftConformance
+from airflow_dataduct.cli.pipeline import load_pipeline_dag
+from tests.redshift_conformance import checked_pipeline_sql
 from tests.system.pipelines import Target, write_definitions
 
 REDSHIFT_STEP_TYPES = {
@@ -46,19 +43,7 @@ def test_redshift_steps_has_every_redshift_facing_step_type(definitions: Path) -
 
 @pytest.mark.parametrize("name", ["users", "redshift_steps"])
 def test_system_pipelines_render_conforming_redshift_sql(definitions: Path, name: str) -> None:
-    _, dag = load_pipeline_dag(name, str(definitions))
-    checker = RedshiftConformance()
-    checked = []
-    for task in ordered_tasks(dag):
-        if not isinstance(task, WarehouseOperator):
-            continue
-        fields = rendered_fields(dag, task, Dialect.REDSHIFT.value, None)
-        for field, renderer in task.template_fields_renderers.items():
-            value = fields.get(field) or []
-            for text in value if isinstance(value, list) else [value]:
-                for sql in split_statements(text) if renderer == "sql" else []:
-                    checker.check(sql)
-                    checked.append(sql)
+    checked = checked_pipeline_sql(name, str(definitions))
     assert any(s.startswith("COPY ") for s in checked)
     assert TARGET.schema in "\n".join(checked), "every table is in the run's schemas"
     assert not [s for s in checked if " staging.maestro_users" in s or " prod.users" in s]
